@@ -1,0 +1,1 @@
+export { loadMujoco, readAsset, compileModel, MujocoSim } from './runtime.js';
