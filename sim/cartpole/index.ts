@@ -1,0 +1,1 @@
+export { cartpoleLength, CartpoleEnv, cartpoleReward, cartpoleXml, isCartpoleUnsafe } from './cartpole.js';
