@@ -64,7 +64,13 @@ export type EnvParams =
       /** Per-actuator fraction of maximum torque (partial power loss), or null for full power. */
       readonly powerScale: readonly number[] | null;
     }
-  | { readonly domain: 'ant-disabled'; readonly disabledLeg: number | null };
+  | {
+      readonly domain: 'ant-disabled';
+      /** Leg 0..3 whose two actuators are off and whose collision geometry is shrunk, or null for none. */
+      readonly disabledLeg: number | null;
+      /** Physics step in seconds: 0.01 (reference HEAD, the default) or 0.02 (experiment-era XML). */
+      readonly timestep?: 0.01 | 0.02;
+    };
 
 /** The training environments and the held-out test environment of one draw of a domain's distribution. */
 export interface EnvironmentSet {
