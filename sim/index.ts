@@ -8,3 +8,8 @@ export type { Box } from './core/space.js';
 export { packageRoot } from './core/package-root.js';
 export { listDomains, getDomain, makeEnv } from './domains.js';
 export { NavigationEnv } from './navigation/index.js';
+export { randomPolicy, runEpisode, summarize } from './rollout.js';
+export type { Policy, EpisodeSummary, RunSummary } from './rollout.js';
+export { CartpoleEnv } from './cartpole/index.js';
+export { HalfCheetahEnv, partialPowerTestParams } from './halfcheetah/index.js';
+export { AntEnv } from './ant/index.js';

@@ -57,7 +57,8 @@ export function cartpoleXml(length: number): string {
  */
 export class CartpoleEnv extends EpisodicEnv {
   readonly poleLength: number;
-  readonly #sim: MujocoSim;
+  /** The MuJoCo model and data, for inspection and physics benchmarks. */
+  readonly sim: MujocoSim;
   readonly #clipped = new Float64Array(1);
   #closed = false;
 
@@ -70,13 +71,13 @@ export class CartpoleEnv extends EpisodicEnv {
     const length = checkLength(params.poleLength);
     super(ID, params, uniformBox(4, -Infinity, Infinity), uniformBox(1, -3, 3), HORIZON, options);
     this.poleLength = length;
-    this.#sim = new MujocoSim(mj, compileModel(mj, cartpoleXml(length), 'cartpole'));
+    this.sim = new MujocoSim(mj, compileModel(mj, cartpoleXml(length), 'cartpole'));
   }
 
   /** Mass of a model body ("cart" or "pole") in kg, as MuJoCo computed it from the geometry. */
   bodyMass(body: 'cart' | 'pole'): number {
     this.#checkOpen();
-    return (this.#sim.model.body_mass as Float64Array)[this.#sim.bodyId(body)];
+    return (this.sim.model.body_mass as Float64Array)[this.sim.bodyId(body)];
   }
 
   /** Puts the cart-pole in an arbitrary state (tests, dataset start regions); returns its observation. */
@@ -85,7 +86,7 @@ export class CartpoleEnv extends EpisodicEnv {
     if (![x, theta, xDot, thetaDot].every(Number.isFinite)) {
       throw new SimInputError(`${ID}: state must be finite, got [${x}, ${theta}, ${xDot}, ${thetaDot}]`);
     }
-    this.#sim.setState([x, theta], [xDot, thetaDot]);
+    this.sim.setState([x, theta], [xDot, thetaDot]);
     return this.#observation();
   }
 
@@ -97,7 +98,7 @@ export class CartpoleEnv extends EpisodicEnv {
 
   protected transition(action: ArrayLike<number>): Transition {
     const a = clipInto(this.actionSpace, action, this.#clipped);
-    this.#sim.step(a, FRAME_SKIP);
+    this.sim.step(a, FRAME_SKIP);
     const obs = this.#observation();
     return {
       observation: obs,
@@ -112,13 +113,13 @@ export class CartpoleEnv extends EpisodicEnv {
     super.close();
     if (this.#closed) return;
     this.#closed = true;
-    this.#sim.close();
+    this.sim.close();
   }
 
   #observation(): Float64Array {
     // Fresh views each time: WASM memory growth detaches old ones.
-    const qpos = this.#sim.data.qpos as Float64Array;
-    const qvel = this.#sim.data.qvel as Float64Array;
+    const qpos = this.sim.data.qpos as Float64Array;
+    const qvel = this.sim.data.qvel as Float64Array;
     return Float64Array.of(qpos[0], qpos[1], qvel[0], qvel[1]);
   }
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../sim/index.js';
+import { simCommand } from './sim-commands.js';
+
+const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+
+const program = new Command('mesa-shield')
+  .description('A meta-learned safety shield (MESA + Recovery RL) that gates a robot controller\'s commands.')
+  .version(version)
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+
+program.addCommand(simCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  console.error(`mesa-shield: ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.MESA_SHIELD_DEBUG && e instanceof Error) console.error(e.stack);
+  process.exit(2);
+}
