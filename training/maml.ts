@@ -1,0 +1,180 @@
+/**
+ * MESA phase 1: offline meta-learning of the safety critic with MAML over the training
+ * environments' datasets (reference implementation, spec section 5.1).
+ *
+ * One meta-iteration:
+ *   draw `taskBatch` task indices with replacement; each distinct task i:
+ *     y   = c + mask * gamma_risk * Qbar(s', a'),  Qbar = theta frozen,  a' ~ pi_task(. | s')
+ *     L_in(theta)  = mean (Q_theta(s, a) - y)^2                       on a support batch of D_i
+ *     theta'_k     = theta_k - softplus(rho_k) * dL_in/dtheta_k        (graph kept: second order)
+ *     L_out        = mean (Q_theta'(s, a) - y)^2 / N                    on a query batch of D_i
+ *   theta <- Adam(clip_40(sum_i dL_out/dtheta)),  rho <- Adam(sum_i dL_out/drho)
+ *   one recovery-policy step on D_test against the un-adapted critic.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../sim/index.js';
+import { toTensorBatch, type BatchSource } from './batch.js';
+import { criticLoss, riskTarget, type SafetyCritic, type TensorBatch } from './critic.js';
+import { clipByGlobalNorm, stopGradient } from './nn/ops.js';
+import type { RecoveryPolicy, SquashedGaussianActor } from './policies.js';
+
+export interface MamlConfig {
+  /** Distinct tasks are drawn from this many draws with replacement per iteration. */
+  readonly taskBatch: number;
+  readonly innerBatch: number;
+  readonly outerBatch: number;
+  readonly innerSteps: number;
+  readonly gammaRisk: number;
+  /** Outer (meta) Adam learning rate for theta. */
+  readonly outerLr: number;
+  /** Adam learning rate of the learned inner step sizes rho. */
+  readonly stepSizeLr: number;
+  /** Initial inner step size softplus(rho_0). */
+  readonly initialStepSize: number;
+  /** Global L2 norm the meta-gradient of theta is clipped to. */
+  readonly gradClip: number;
+  /** Adam learning rate of the recovery policy's phase-1 step on D_test. */
+  readonly recoveryLr: number;
+  /** 'second': full MAML; 'first': first-order approximation (the inner gradient is a constant). */
+  readonly order: 'second' | 'first';
+}
+
+export const MAML_DEFAULTS: Omit<MamlConfig, 'gammaRisk'> = {
+  taskBatch: 5,
+  innerBatch: 256,
+  outerBatch: 256,
+  innerSteps: 1,
+  outerLr: 1e-5,
+  stepSizeLr: 1e-3,
+  initialStepSize: 0.001,
+  gradClip: 40,
+  recoveryLr: 1e-4,
+  order: 'second',
+};
+
+/** softplus^-1: the rho whose softplus is `step`. */
+export function inverseSoftplus(step: number): number {
+  return Math.log(Math.expm1(step));
+}
+
+export interface MetaLearner {
+  readonly critic: SafetyCritic;
+  readonly theta: tf.Variable[];
+  readonly rho: tf.Variable[];
+  readonly recovery: RecoveryPolicy;
+  readonly recoveryParams: tf.Variable[];
+  readonly taskPolicy: SquashedGaussianActor;
+  readonly taskPolicyParams: readonly tf.Tensor[];
+}
+
+export interface MetaStepStats {
+  readonly outerLoss: number;
+  readonly gradNorm: number;
+  readonly tasks: number;
+  readonly recoveryLoss: number;
+}
+
+/** Adapted parameters after `innerSteps` SGD steps with the learned per-tensor step sizes. */
+export function innerAdapt(
+  learner: Pick<MetaLearner, 'critic' | 'rho'>,
+  theta: readonly tf.Tensor[],
+  support: TensorBatch,
+  target: tf.Tensor2D,
+  innerSteps: number,
+  order: MamlConfig['order'],
+): tf.Tensor[] {
+  let adapted: tf.Tensor[] = [...theta];
+  for (let step = 0; step < innerSteps; step++) {
+    const current = adapted;
+    const grads = tf.grads((...p: tf.Tensor[]) => criticLoss(learner.critic, p, support, target))(current);
+    adapted = current.map((p, k) => {
+      const g = order === 'second' ? grads[k] : stopGradient(grads[k]);
+      return tf.sub(p, tf.mul(tf.softplus(learner.rho[k]), g));
+    });
+  }
+  return adapted;
+}
+
+/** Support and query batches of one task with their (constant) risk targets. */
+export interface TaskEpisode {
+  readonly support: TensorBatch;
+  readonly query: TensorBatch;
+  readonly supportTarget: tf.Tensor2D;
+  readonly queryTarget: tf.Tensor2D;
+}
+
+/** sum_i L_out(theta'_i) / N: the quantity whose gradient in theta and rho is the meta-gradient. */
+export function metaObjective(
+  learner: Pick<MetaLearner, 'critic' | 'rho'>,
+  theta: readonly tf.Tensor[],
+  episodes: readonly TaskEpisode[],
+  taskCount: number,
+  config: Pick<MamlConfig, 'innerSteps' | 'order'>,
+): tf.Scalar {
+  const outer = episodes.map((e) => {
+    const adapted = innerAdapt(learner, theta, e.support, e.supportTarget, config.innerSteps, config.order);
+    return tf.div(criticLoss(learner.critic, adapted, e.query, e.queryTarget), taskCount) as tf.Scalar;
+  });
+  return tf.addN(outer) as tf.Scalar;
+}
+
+/**
+ * One meta-iteration over the training tasks. `tasks[i]` samples D_i; `testData` samples D_test
+ * for the recovery policy's step. Returns the summed outer loss and the meta-gradient norm.
+ */
+export function metaStep(
+  learner: MetaLearner,
+  tasks: readonly BatchSource[],
+  testData: BatchSource,
+  optimizers: { theta: tf.Optimizer; rho: tf.Optimizer; recovery: tf.Optimizer },
+  config: MamlConfig,
+  rng: Rng,
+): MetaStepStats {
+  const drawn = Array.from({ length: config.taskBatch }, () => rng.int(tasks.length));
+  const distinct = [...new Set(drawn)];
+  const n = tasks.length;
+  const { critic } = learner;
+
+  const stats = tf.tidy(() => {
+    const frozen = learner.theta.map((v) => v.clone());
+    const nextAction = (obs: tf.Tensor2D) => learner.taskPolicy.sample(learner.taskPolicyParams, obs, rng).action;
+    const episodes: TaskEpisode[] = distinct.map((i) => {
+      const support = toTensorBatch(tasks[i].sample(rng, config.innerBatch));
+      const query = toTensorBatch(tasks[i].sample(rng, config.outerBatch));
+      return {
+        support,
+        query,
+        supportTarget: riskTarget(critic, frozen, support, nextAction(support.nextObs), config.gammaRisk),
+        queryTarget: riskTarget(critic, frozen, query, nextAction(query.nextObs), config.gammaRisk),
+      };
+    });
+    const variables = [...learner.theta, ...learner.rho];
+    const { value, grads } = tf.variableGrads(() => metaObjective(learner, learner.theta, episodes, n, config), variables);
+    const thetaGrads = learner.theta.map((v) => grads[v.name]);
+    const { clipped, norm } = clipByGlobalNorm(thetaGrads, config.gradClip);
+    optimizers.theta.applyGradients(learner.theta.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
+    optimizers.rho.applyGradients(learner.rho.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+    return { outerLoss: value.dataSync()[0], gradNorm: norm };
+  });
+
+  const recoveryLoss = recoveryStep(learner, testData.sample(rng, config.outerBatch), optimizers.recovery, rng);
+  return { ...stats, tasks: distinct.length, recoveryLoss };
+}
+
+/** One step of pi_rec towards lower risk: minimise mean Q_risk(s, pi_rec(s) + noise). */
+export function recoveryStep(
+  learner: Pick<MetaLearner, 'critic' | 'theta' | 'recovery' | 'recoveryParams'>,
+  batch: ReturnType<BatchSource['sample']>,
+  optimizer: tf.Optimizer,
+  rng: Rng,
+): number {
+  return tf.tidy(() => {
+    const obs = tf.tensor2d(batch.obs, [batch.size, batch.observationSize]);
+    const { value, grads } = tf.variableGrads(
+      () => tf.mean(learner.critic.risk(learner.theta, obs, learner.recovery.sample(learner.recoveryParams, obs, rng))) as tf.Scalar,
+      learner.recoveryParams,
+    );
+    optimizer.applyGradients(grads);
+    return value.dataSync()[0];
+  });
+}

@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../sim/index.js';
+import type { Activation, DenseStack } from './dense-stack.js';
+import { fanInUniform, normalInit } from './init.js';
+import { applyActivation, type ParamModule } from './module.js';
+
+/**
+ * MESA's critic network (the reference's "WLinear" layers, from MACAW): each layer stores a
+ * latent vector z and an affine map F, and its weights are generated at every call:
+ *   theta = z F + c,   W = theta[0 : in*out] as an (in x out) row-major matrix,   b = theta[in*out :].
+ * Parameters per layer: z [1, latent], F [latent, in*out + out] (the transpose of PyTorch's
+ * Linear weight, so theta is one plain matMul), c [in*out + out].
+ * Init: z ~ N(0, (1/out)^2); F and c ~ U[-1/sqrt(latent), 1/sqrt(latent)] (PyTorch's default).
+ */
+export class WeightTransformMlp implements ParamModule {
+  readonly names: string[] = [];
+  readonly shapes: number[][] = [];
+
+  constructor(
+    readonly widths: readonly number[],
+    readonly output: Activation,
+    readonly latent = 100,
+  ) {
+    if (widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w <= 0)) {
+      throw new Error(`widths must be at least two positive integers, got [${widths}]`);
+    }
+    for (let l = 0; l + 1 < widths.length; l++) {
+      const n = widths[l] * widths[l + 1] + widths[l + 1];
+      this.names.push(`z${l}`, `F${l}`, `c${l}`);
+      this.shapes.push([1, latent], [latent, n], [n]);
+    }
+  }
+
+  init(rng: Rng): Float32Array[] {
+    const values: Float32Array[] = [];
+    for (let l = 0; l + 1 < this.widths.length; l++) {
+      const out = this.widths[l + 1];
+      const n = this.widths[l] * out + out;
+      values.push(normalInit(rng, 1 / out, this.latent), fanInUniform(rng, this.latent, this.latent * n), fanInUniform(rng, this.latent, n));
+    }
+    return values;
+  }
+
+  forward(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    const layers = this.widths.length - 1;
+    for (let l = 0; l < layers; l++) {
+      const [inputs, outputs] = [this.widths[l], this.widths[l + 1]];
+      const theta = tf.add(tf.matMul(params[3 * l] as tf.Tensor2D, params[3 * l + 1] as tf.Tensor2D), params[3 * l + 2]) as tf.Tensor2D;
+      const w = tf.reshape(tf.slice(theta, [0, 0], [1, inputs * outputs]), [inputs, outputs]) as tf.Tensor2D;
+      const b = tf.reshape(tf.slice(theta, [0, inputs * outputs], [1, outputs]), [outputs]);
+      h = applyActivation(tf.add(tf.matMul(h, w), b) as tf.Tensor2D, l + 1 < layers ? 'relu' : this.output);
+    }
+    return h;
+  }
+
+  fold(values: readonly Float32Array[]): DenseStack {
+    const layers = this.widths.length - 1;
+    return Array.from({ length: layers }, (_, l) => {
+      const [inputs, outputs] = [this.widths[l], this.widths[l + 1]];
+      const [z, f, c] = [values[3 * l], values[3 * l + 1], values[3 * l + 2]];
+      const n = inputs * outputs + outputs;
+      const theta = new Float32Array(n);
+      for (let j = 0; j < n; j++) {
+        let acc = c[j];
+        for (let k = 0; k < this.latent; k++) acc += z[k] * f[k * n + j];
+        theta[j] = acc;
+      }
+      return {
+        inputs,
+        outputs,
+        weight: theta.slice(0, inputs * outputs),
+        bias: theta.slice(inputs * outputs),
+        activation: l + 1 < layers ? 'relu' : this.output,
+      };
+    });
+  }
+}
