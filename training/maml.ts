@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../sim/index.js';
 import { toTensorBatch, type BatchSource } from './batch.js';
 import { criticLoss, riskTarget, type SafetyCritic, type TensorBatch } from './critic.js';
+import type { ParamOptimizer } from './nn/adam.js';
 import { clipByGlobalNorm, stopGradient } from './nn/ops.js';
 import type { RecoveryPolicy, SquashedGaussianActor } from './policies.js';
 
@@ -126,7 +127,7 @@ export function metaStep(
   learner: MetaLearner,
   tasks: readonly BatchSource[],
   testData: BatchSource,
-  optimizers: { theta: tf.Optimizer; rho: tf.Optimizer; recovery: tf.Optimizer },
+  optimizers: { theta: ParamOptimizer; rho: ParamOptimizer; recovery: ParamOptimizer },
   config: MamlConfig,
   rng: Rng,
 ): MetaStepStats {
@@ -136,7 +137,8 @@ export function metaStep(
   const { critic } = learner;
 
   const stats = tf.tidy(() => {
-    const frozen = learner.theta.map((v) => v.clone());
+    // Qbar is theta as it stands before this iteration's update: the targets are computed first.
+    const frozen = learner.theta;
     const nextAction = (obs: tf.Tensor2D) => learner.taskPolicy.sample(learner.taskPolicyParams, obs, rng).action;
     const episodes: TaskEpisode[] = distinct.map((i) => {
       const support = toTensorBatch(tasks[i].sample(rng, config.innerBatch));
@@ -152,8 +154,8 @@ export function metaStep(
     const { value, grads } = tf.variableGrads(() => metaObjective(learner, learner.theta, episodes, n, config), variables);
     const thetaGrads = learner.theta.map((v) => grads[v.name]);
     const { clipped, norm } = clipByGlobalNorm(thetaGrads, config.gradClip);
-    optimizers.theta.applyGradients(learner.theta.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
-    optimizers.rho.applyGradients(learner.rho.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+    optimizers.theta.apply(learner.theta, clipped);
+    optimizers.rho.apply(learner.rho, learner.rho.map((v) => grads[v.name]));
     return { outerLoss: value.dataSync()[0], gradNorm: norm };
   });
 
@@ -165,7 +167,7 @@ export function metaStep(
 export function recoveryStep(
   learner: Pick<MetaLearner, 'critic' | 'theta' | 'recovery' | 'recoveryParams'>,
   batch: ReturnType<BatchSource['sample']>,
-  optimizer: tf.Optimizer,
+  optimizer: ParamOptimizer,
   rng: Rng,
 ): number {
   return tf.tidy(() => {
@@ -174,7 +176,7 @@ export function recoveryStep(
       () => tf.mean(learner.critic.risk(learner.theta, obs, learner.recovery.sample(learner.recoveryParams, obs, rng))) as tf.Scalar,
       learner.recoveryParams,
     );
-    optimizer.applyGradients(grads);
+    optimizer.apply(learner.recoveryParams, learner.recoveryParams.map((v) => grads[v.name]));
     return value.dataSync()[0];
   });
 }

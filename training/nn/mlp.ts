@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../sim/index.js';
 import type { Activation, DenseStack } from './dense-stack.js';
 import { fanInUniform, xavierUniform } from './init.js';
-import { applyActivation, type ParamModule } from './module.js';
+import { denseLayer, type ParamModule } from './module.js';
 
 export type MlpInit = 'xavier' | 'fan-in';
 
@@ -46,8 +46,7 @@ export class Mlp implements ParamModule {
     let h = x;
     const layers = this.widths.length - 1;
     for (let l = 0; l < layers; l++) {
-      const z = tf.add(tf.matMul(h, params[2 * l] as tf.Tensor2D), params[2 * l + 1]) as tf.Tensor2D;
-      h = applyActivation(z, l + 1 < layers ? 'relu' : this.output);
+      h = denseLayer(h, params[2 * l] as tf.Tensor2D, params[2 * l + 1], l + 1 < layers ? 'relu' : this.output);
     }
     return h;
   }

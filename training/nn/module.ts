@@ -20,16 +20,18 @@ export interface ParamModule {
   fold(values: readonly Float32Array[]): DenseStack;
 }
 
-/** Trainable variables holding a module's parameters. */
-export function createVariables(module: ParamModule, values: readonly Float32Array[]): tf.Variable[] {
-  if (values.length !== module.shapes.length) {
-    throw new Error(`expected ${module.shapes.length} parameter tensors, got ${values.length}`);
-  }
+/** Variables holding parameter values of the given shapes (checked). */
+export function createVariablesFrom(
+  shapes: readonly (readonly number[])[],
+  values: readonly Float32Array[],
+  trainable = true,
+): tf.Variable[] {
+  if (values.length !== shapes.length) throw new Error(`expected ${shapes.length} parameter tensors, got ${values.length}`);
   return values.map((v, i) => {
-    const shape = module.shapes[i];
+    const shape = shapes[i];
     const size = shape.reduce((a, b) => a * b, 1);
-    if (v.length !== size) throw new Error(`parameter ${module.names[i]}: ${v.length} values for shape [${shape}]`);
-    return tf.variable(tf.tensor(v, [...shape]), true);
+    if (v.length !== size) throw new Error(`parameter tensor ${i}: ${v.length} values for shape [${shape}]`);
+    return tf.variable(tf.tensor(v, [...shape]), trainable);
   });
 }
 
@@ -40,6 +42,16 @@ export function readValues(params: readonly tf.Tensor[]): Float32Array[] {
 
 export function parameterCount(module: ParamModule): number {
   return module.shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * x W + b followed by an activation. Matrix product, bias and ReLU run as one fused kernel; its
+ * gradient uses the saved output only for ReLU's 0/1 mask, whose own derivative is zero, so
+ * second-order gradients stay exact. Sigmoid and tanh are applied separately (see ops.ts).
+ */
+export function denseLayer(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor, activation: 'relu' | 'sigmoid' | 'tanh' | 'linear'): tf.Tensor2D {
+  const z = tf.fused.matMul({ a: x, b: w, bias: b, activation: activation === 'relu' ? 'relu' : 'linear' }) as tf.Tensor2D;
+  return activation === 'relu' ? z : applyActivation(z, activation);
 }
 
 export function applyActivation(x: tf.Tensor2D, activation: 'relu' | 'sigmoid' | 'tanh' | 'linear'): tf.Tensor2D {

@@ -2,14 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../sim/index.js';
 import type { Activation, DenseStack } from './dense-stack.js';
 import { fanInUniform, normalInit } from './init.js';
-import { applyActivation, type ParamModule } from './module.js';
+import { denseLayer, type ParamModule } from './module.js';
 
 /**
  * MESA's critic network (the reference's "WLinear" layers, from MACAW): each layer stores a
  * latent vector z and an affine map F, and its weights are generated at every call:
- *   theta = z F + c,   W = theta[0 : in*out] as an (in x out) row-major matrix,   b = theta[in*out :].
- * Parameters per layer: z [1, latent], F [latent, in*out + out] (the transpose of PyTorch's
- * Linear weight, so theta is one plain matMul), c [in*out + out].
+ *   theta = F z + c,   W = theta[0 : in*out] as an (in x out) row-major matrix,   b = theta[in*out :].
+ * Parameters per layer: z [latent, 1], F [in*out + out, latent] (PyTorch's Linear layout),
+ * c [in*out + out, 1]. Computing theta as the column F z keeps the large operand on the matMul's
+ * left, which tfjs-wasm multiplies far faster than a row vector times a wide matrix.
  * Init: z ~ N(0, (1/out)^2); F and c ~ U[-1/sqrt(latent), 1/sqrt(latent)] (PyTorch's default).
  */
 export class WeightTransformMlp implements ParamModule {
@@ -27,7 +28,7 @@ export class WeightTransformMlp implements ParamModule {
     for (let l = 0; l + 1 < widths.length; l++) {
       const n = widths[l] * widths[l + 1] + widths[l + 1];
       this.names.push(`z${l}`, `F${l}`, `c${l}`);
-      this.shapes.push([1, latent], [latent, n], [n]);
+      this.shapes.push([latent, 1], [n, latent], [n, 1]);
     }
   }
 
@@ -36,7 +37,7 @@ export class WeightTransformMlp implements ParamModule {
     for (let l = 0; l + 1 < this.widths.length; l++) {
       const out = this.widths[l + 1];
       const n = this.widths[l] * out + out;
-      values.push(normalInit(rng, 1 / out, this.latent), fanInUniform(rng, this.latent, this.latent * n), fanInUniform(rng, this.latent, n));
+      values.push(normalInit(rng, 1 / out, this.latent), fanInUniform(rng, this.latent, n * this.latent), fanInUniform(rng, this.latent, n));
     }
     return values;
   }
@@ -46,10 +47,12 @@ export class WeightTransformMlp implements ParamModule {
     const layers = this.widths.length - 1;
     for (let l = 0; l < layers; l++) {
       const [inputs, outputs] = [this.widths[l], this.widths[l + 1]];
-      const theta = tf.add(tf.matMul(params[3 * l] as tf.Tensor2D, params[3 * l + 1] as tf.Tensor2D), params[3 * l + 2]) as tf.Tensor2D;
-      const w = tf.reshape(tf.slice(theta, [0, 0], [1, inputs * outputs]), [inputs, outputs]) as tf.Tensor2D;
-      const b = tf.reshape(tf.slice(theta, [0, inputs * outputs], [1, outputs]), [outputs]);
-      h = applyActivation(tf.add(tf.matMul(h, w), b) as tf.Tensor2D, l + 1 < layers ? 'relu' : this.output);
+      const theta = tf.reshape(tf.add(tf.matMul(params[3 * l + 1] as tf.Tensor2D, params[3 * l] as tf.Tensor2D), params[3 * l + 2]), [-1]);
+      const w = tf.reshape(tf.slice(theta, 0, inputs * outputs), [inputs, outputs]) as tf.Tensor2D;
+      // A slice of the flat vector owns a 1-D buffer; tfjs-wasm's fused kernel rejects a bias whose
+      // buffer was created with another shape (e.g. a reshaped [out, 1] slice).
+      const b = tf.slice(theta, inputs * outputs, outputs);
+      h = denseLayer(h, w, b, l + 1 < layers ? 'relu' : this.output);
     }
     return h;
   }
@@ -63,7 +66,7 @@ export class WeightTransformMlp implements ParamModule {
       const theta = new Float32Array(n);
       for (let j = 0; j < n; j++) {
         let acc = c[j];
-        for (let k = 0; k < this.latent; k++) acc += z[k] * f[k * n + j];
+        for (let k = 0; k < this.latent; k++) acc += f[j * this.latent + k] * z[k];
         theta[j] = acc;
       }
       return {
