@@ -2,6 +2,7 @@ export { DOMAIN_IDS, isDomainId } from './core/env.js';
 export type { DomainId, Env, EnvOptions, EnvParams, EnvironmentSet, StepInfo, StepResult } from './core/env.js';
 export type { DomainSpec } from './core/domain.js';
 export { Rng } from './core/rng.js';
+export type { RngState } from './core/rng.js';
 export { SimInputError } from './core/errors.js';
 export { box, uniformBox, checkAction, clipInto, sampleBox } from './core/space.js';
 export type { Box } from './core/space.js';

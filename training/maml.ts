@@ -17,7 +17,7 @@ import { toTensorBatch, type BatchSource } from './batch.js';
 import { criticLoss, riskTarget, type SafetyCritic, type TensorBatch } from './critic.js';
 import type { ParamOptimizer } from './nn/adam.js';
 import { clipByGlobalNorm, stopGradient } from './nn/ops.js';
-import type { RecoveryPolicy, SquashedGaussianActor } from './policies.js';
+import type { RecoveryPolicy } from './policies.js';
 
 export interface MamlConfig {
   /** Distinct tasks are drawn from this many draws with replacement per iteration. */
@@ -64,8 +64,8 @@ export interface MetaLearner {
   readonly rho: tf.Variable[];
   readonly recovery: RecoveryPolicy;
   readonly recoveryParams: tf.Variable[];
-  readonly taskPolicy: SquashedGaussianActor;
-  readonly taskPolicyParams: readonly tf.Tensor[];
+  /** a' ~ pi_task(. | s') for the targets. */
+  readonly nextAction: (nextObs: tf.Tensor2D, rng: Rng) => tf.Tensor2D;
 }
 
 export interface MetaStepStats {
@@ -139,15 +139,15 @@ export function metaStep(
   const stats = tf.tidy(() => {
     // Qbar is theta as it stands before this iteration's update: the targets are computed first.
     const frozen = learner.theta;
-    const nextAction = (obs: tf.Tensor2D) => learner.taskPolicy.sample(learner.taskPolicyParams, obs, rng).action;
+    const { nextAction } = learner;
     const episodes: TaskEpisode[] = distinct.map((i) => {
       const support = toTensorBatch(tasks[i].sample(rng, config.innerBatch));
       const query = toTensorBatch(tasks[i].sample(rng, config.outerBatch));
       return {
         support,
         query,
-        supportTarget: riskTarget(critic, frozen, support, nextAction(support.nextObs), config.gammaRisk),
-        queryTarget: riskTarget(critic, frozen, query, nextAction(query.nextObs), config.gammaRisk),
+        supportTarget: riskTarget(critic, frozen, support, nextAction(support.nextObs, rng), config.gammaRisk),
+        queryTarget: riskTarget(critic, frozen, query, nextAction(query.nextObs, rng), config.gammaRisk),
       };
     });
     const variables = [...learner.theta, ...learner.rho];

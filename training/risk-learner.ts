@@ -12,8 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../sim/index.js';
 import { toTensorBatch, type TransitionColumns } from './batch.js';
 import { criticLoss, riskTarget, type SafetyCritic } from './critic.js';
-import { adam, type ParamOptimizer } from './nn/adam.js';
+import { adam, type AdamState, type ParamOptimizer } from './nn/adam.js';
 import { createVariablesFrom, readValues } from './nn/module.js';
+import type { NextActionFn } from './models.js';
 import type { RecoveryPolicy } from './policies.js';
 
 export interface RiskLearnerConfig {
@@ -26,13 +27,17 @@ export interface RiskLearnerConfig {
   readonly tau: number;
 }
 
+export interface RiskLearnerState {
+  readonly criticOptimizer: AdamState;
+  readonly recoveryOptimizer: AdamState;
+  readonly targetValues: Float32Array[] | null;
+}
+
 export interface RiskUpdateStats {
   readonly criticLoss: number;
   readonly recoveryLoss: number;
 }
 
-/** Supplies a' for the Bellman target: a sample of the current task policy at s'. */
-export type NextActionFn = (nextObs: tf.Tensor2D) => tf.Tensor2D;
 
 export class RiskLearner {
   readonly criticVars: tf.Variable[];
@@ -47,19 +52,33 @@ export class RiskLearner {
     readonly recovery: RecoveryPolicy,
     recoveryValues: readonly Float32Array[],
     readonly config: RiskLearnerConfig,
+    resume?: RiskLearnerState,
   ) {
     this.criticVars = createVariablesFrom(critic.shapes, criticValues);
     this.recoveryVars = createVariablesFrom(recovery.shapes, recoveryValues);
-    this.#targetVars = config.target === 'polyak' ? createVariablesFrom(critic.shapes, criticValues, false) : null;
+    this.#targetVars = config.target === 'polyak' ? createVariablesFrom(critic.shapes, resume?.targetValues ?? criticValues, false) : null;
     this.#criticOpt = adam(config.criticLr);
     this.#recoveryOpt = adam(config.recoveryLr);
+    if (resume) {
+      this.#criticOpt.loadState(resume.criticOptimizer);
+      this.#recoveryOpt.loadState(resume.recoveryOptimizer);
+    }
+  }
+
+  /** Optimizer moments and target network: what, with the values, resumes training exactly. */
+  state(): RiskLearnerState {
+    return {
+      criticOptimizer: this.#criticOpt.state(),
+      recoveryOptimizer: this.#recoveryOpt.state(),
+      targetValues: this.#targetVars ? readValues(this.#targetVars) : null,
+    };
   }
 
   update(batch: TransitionColumns, nextAction: NextActionFn, rng: Rng): RiskUpdateStats {
     const { critic, recovery, config } = this;
     const stats = tf.tidy(() => {
       const b = toTensorBatch(batch);
-      const y = riskTarget(critic, this.#targetVars ?? this.criticVars, b, nextAction(b.nextObs), config.gammaRisk);
+      const y = riskTarget(critic, this.#targetVars ?? this.criticVars, b, nextAction(b.nextObs, rng), config.gammaRisk);
       const q = tf.variableGrads(() => criticLoss(critic, this.criticVars, b, y), this.criticVars);
       this.#criticOpt.apply(this.criticVars, this.criticVars.map((v) => q.grads[v.name]));
       const rec = tf.variableGrads(

@@ -69,12 +69,32 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
+  /** The full generator state, to save in a checkpoint and resume the same stream later. */
+  state(): RngState {
+    return { words: Array.from(this.#s), spareNormal: this.#spareNormal };
+  }
+
+  static fromState(state: RngState): Rng {
+    if (state.words.length !== 4 || state.words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+      throw new RangeError('Rng state needs four unsigned 32-bit words');
+    }
+    const rng = new Rng(0);
+    rng.#s.set(state.words);
+    rng.#spareNormal = state.spareNormal;
+    return rng;
+  }
+
   /** An independent generator derived from this one's next draw and a label. */
   fork(label: string): Rng {
     let h = this.nextUint32();
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
     return new Rng(h | 0);
   }
+}
+
+export interface RngState {
+  readonly words: readonly number[];
+  readonly spareNormal: number | null;
 }
 
 function rotl(x: number, k: number): number {

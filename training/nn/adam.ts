@@ -3,7 +3,16 @@ import * as tf from '@tensorflow/tfjs';
 /** Applies one update to a fixed list of variables from their gradients. */
 export interface ParamOptimizer {
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void;
+  /** Step count and moments, for checkpoints; `loadState` resumes exactly where `state` was taken. */
+  state(): AdamState;
+  loadState(state: AdamState): void;
   dispose(): void;
+}
+
+export interface AdamState {
+  readonly step: number;
+  /** First and second moments per variable (empty before the first step). */
+  readonly moments: readonly { readonly m: Float32Array; readonly v: Float32Array }[];
 }
 
 export interface AdamOptions {
@@ -14,38 +23,34 @@ export interface AdamOptions {
 }
 
 /**
- * Adam with PyTorch's defaults and update rule. On the wasm backend the update runs as one fused
- * loop per tensor over the WebAssembly heap: tfjs's Adam issues ~13 separate elementwise kernels
- * per tensor, which dominated training time for MESA's 2.1M-parameter critic. Elsewhere (native
- * TensorFlow) tfjs's own Adam is used.
+ * Adam with PyTorch's defaults and update rule, as one fused loop per tensor: tfjs's Adam issues
+ * ~13 separate elementwise kernels per tensor, which dominated training time for MESA's
+ * 2.1M-parameter critic on the wasm backend. On wasm the loop reads and writes the WebAssembly
+ * heap directly; on other backends it goes through dataSync and a new tensor.
  */
 export function adam(options: AdamOptions | number): ParamOptimizer {
   const o = typeof options === 'number' ? { lr: options } : options;
-  const config = { lr: o.lr, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, epsilon: o.epsilon ?? 1e-8 };
-  return tf.getBackend() === 'wasm' ? new FusedAdam(config) : new TfjsAdam(config);
+  return new FusedAdam({ lr: o.lr, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, epsilon: o.epsilon ?? 1e-8 });
 }
 
 type AdamConfig = Required<AdamOptions>;
 
-class TfjsAdam implements ParamOptimizer {
-  readonly #inner: tf.Optimizer;
-  constructor(c: AdamConfig) {
-    this.#inner = tf.train.adam(c.lr, c.beta1, c.beta2, c.epsilon);
-  }
-  apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
-    this.#inner.applyGradients(variables.map((v, k) => ({ name: v.name, tensor: grads[k] })));
-  }
-  dispose(): void {
-    this.#inner.dispose();
-  }
-}
-
 interface HeapBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  refCount(dataId: tf.DataId): number;
 }
 
+function heapBackend(): HeapBackend | null {
+  const b = tf.backend() as unknown as Partial<HeapBackend>;
+  return typeof b.typedArrayFromHeap === 'function' ? (b as HeapBackend) : null;
+}
+
+function checkSize(grad: tf.Tensor, expected: number, k: number): void {
+  if (grad.size !== expected) throw new Error(`Adam: gradient ${k} has ${grad.size} values, expected ${expected}`);
+}
+
+/** out = p - lr_t * m_hat / (sqrt(v_hat) + eps), updating the moments m and v in place. */
 function adamUpdate(
+  out: Float32Array,
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
@@ -62,7 +67,7 @@ function adamUpdate(
     const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    p[i] -= (stepSize * mi) / (Math.sqrt(vi) / secondCorrection + epsilon);
+    out[i] = p[i] - (stepSize * mi) / (Math.sqrt(vi) / secondCorrection + epsilon);
   }
 }
 
@@ -83,21 +88,41 @@ class FusedAdam implements ParamOptimizer {
     const { lr, beta1, beta2, epsilon } = this.#c;
     const stepSize = lr / (1 - beta1 ** this.#step);
     const secondCorrection = Math.sqrt(1 - beta2 ** this.#step);
-    const heap = tf.backend() as unknown as HeapBackend;
-    // A variable whose buffer no other tensor shares is updated in place: no allocation, no copy.
-    // A shared buffer (e.g. a clone kept as a frozen copy) gets a fresh tensor instead.
-    const shared: { variable: tf.Variable; values: Float32Array }[] = [];
+    const heap = heapBackend();
+    if (!heap) {
+      variables.forEach((variable, k) => {
+        const { m, v } = this.#moments![k];
+        checkSize(grads[k], m.length, k);
+        const p = Float32Array.from(variable.dataSync());
+        adamUpdate(p, p, grads[k].dataSync() as Float32Array, m, v, stepSize, secondCorrection, beta1, beta2, epsilon);
+        tf.tidy(() => variable.assign(tf.tensor(p, variable.shape)));
+      });
+      return;
+    }
+    // Each update is written into a new buffer that then replaces the variable's. Writing in place
+    // would be cheaper but is wrong: tfjs-wasm caches XNNPACK matMul operators, with a packed copy
+    // of the weights, by buffer id, so an in-place change would leave the forward pass stale.
+    // Buffers are allocated before any heap view is taken, since allocation may detach views.
+    const fresh = variables.map((variable) => tf.fill(variable.shape, 0));
     variables.forEach((variable, k) => {
       const { m, v } = this.#moments![k];
-      if (grads[k].size !== m.length) throw new Error(`Adam: gradient ${k} has ${grads[k].size} values, expected ${m.length}`);
-      const inPlace = heap.refCount(variable.dataId) === 1;
-      const p = heap.typedArrayFromHeap(variable);
-      const out = inPlace ? p : Float32Array.from(p);
-      adamUpdate(out, heap.typedArrayFromHeap(grads[k]), m, v, stepSize, secondCorrection, beta1, beta2, epsilon);
-      if (!inPlace) shared.push({ variable, values: out });
+      checkSize(grads[k], m.length, k);
+      const out = heap.typedArrayFromHeap(fresh[k]);
+      adamUpdate(out, heap.typedArrayFromHeap(variable), heap.typedArrayFromHeap(grads[k]), m, v, stepSize, secondCorrection, beta1, beta2, epsilon);
     });
-    // Allocation may grow WebAssembly memory and detach heap views, so it waits until all are done.
-    for (const { variable, values } of shared) tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+    variables.forEach((variable, k) => {
+      variable.assign(fresh[k]);
+      fresh[k].dispose();
+    });
+  }
+
+  state(): AdamState {
+    return { step: this.#step, moments: (this.#moments ?? []).map(({ m, v }) => ({ m: m.slice(), v: v.slice() })) };
+  }
+
+  loadState(state: AdamState): void {
+    this.#step = state.step;
+    this.#moments = state.moments.length === 0 ? null : state.moments.map(({ m, v }) => ({ m: m.slice(), v: v.slice() }));
   }
 
   dispose(): void {

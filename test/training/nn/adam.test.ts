@@ -45,6 +45,16 @@ describe('Adam', () => {
     assert.deepEqual(values(frozen), Array.from(Float32Array.from(start)), 'a clone keeps the values it had');
   });
 
+  it('updates weights that a matMul forward pass then sees (no stale packed weights)', () => {
+    const w = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const x = tf.tensor2d([[1, 1]]);
+    const forward = () => values(tf.fused.matMul({ a: x, b: w, activation: 'relu' }));
+    assert.deepEqual(forward(), [4, 6]);
+    adam(0.5).apply([w], [tf.ones([2, 2])]);
+    const expected = [[0.5, 1.5], [2.5, 3.5]].reduce((acc, row) => acc.map((a, j) => a + row[j]), [0, 0]);
+    forward().forEach((y, j) => assert.ok(Math.abs(y - expected[j]) < 1e-5, `${y} vs ${expected[j]}`));
+  });
+
   it('refuses a gradient of the wrong size', () => {
     const v = tf.variable(tf.zeros([3]));
     assert.throws(() => adam(0.1).apply([v], [tf.zeros([4])]), /gradient 0 has 4 values, expected 3/);
