@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Entity, File as H5File, Group } from 'h5wasm/node';
 import { DatasetError, fsReason } from '../errors.js';
-import { isNumericData, type NumericArray } from './arrays.js';
+import { isNumericData, type NumericArray, type NumericData } from './arrays.js';
 
 export type { Group, H5File };
 
@@ -57,8 +57,12 @@ export async function withHdf5<T>(path: string, read: (file: H5File) => T): Prom
   }
 }
 
-/** The numeric dataset at `path` inside `group`, or null when there is nothing there. */
-export function readArray(file: string, group: Group, path: string): NumericArray | null {
+/**
+ * The numeric dataset at `path` inside `group`, or null when there is nothing there. Large arrays
+ * are read in slices of about `sliceBytes`, because a whole read first lands in the WebAssembly
+ * heap, which cannot grow past 4 GiB.
+ */
+export function readArray(file: string, group: Group, path: string, sliceBytes = 256 * 2 ** 20): NumericArray | null {
   const entity = group.get(path);
   if (entity === null) return null;
   const where = group.path === '/' ? path : `${group.path.replace(/^\//, '')}/${path}`;
@@ -66,17 +70,32 @@ export function readArray(file: string, group: Group, path: string): NumericArra
     const what = isGroup(entity) ? `a group (with ${entity.keys().join(', ') || 'nothing'})` : 'not a dataset';
     throw new DatasetError(`${file}: ${where} is ${what}; expected a numeric array`);
   }
-  let value: unknown;
+  const shape = entity.shape ?? [];
+  const notNumeric = () => new DatasetError(`${file}: ${where} is not a numeric array (HDF5 type ${entity.dtype}, shape [${shape.join(', ')}])`);
+  if (shape.length === 0) throw notNumeric();
+  const rowValues = shape.slice(1).reduce((a, b) => a * b, 1);
+  const rowBytes = Math.max(1, rowValues * entity.metadata.size);
+  const numeric = (x: unknown): NumericData => {
+    if (!isNumericData(x)) throw notNumeric();
+    return x;
+  };
+  let data: NumericData;
   try {
-    value = entity.value;
+    if (shape[0] * rowBytes <= sliceBytes) data = numeric(entity.value);
+    else {
+      const sliceRows = Math.max(1, Math.floor(sliceBytes / rowBytes));
+      const first = numeric(entity.slice([[0, sliceRows]]));
+      data = new (first.constructor as new (length: number) => NumericData)(shape[0] * rowValues);
+      (data as Float64Array).set(first as Float64Array);
+      for (let start = sliceRows; start < shape[0]; start += sliceRows) {
+        (data as Float64Array).set(numeric(entity.slice([[start, Math.min(shape[0], start + sliceRows)]])) as Float64Array, start * rowValues);
+      }
+    }
   } catch (e) {
+    if (e instanceof DatasetError) throw e;
     throw new DatasetError(`${file}: cannot read ${where}: ${hdf5Reason(e)}`);
   }
-  const shape = entity.shape ?? [];
-  if (!isNumericData(value) || shape.length === 0) {
-    throw new DatasetError(`${file}: ${where} is not a numeric array (HDF5 type ${entity.dtype}, shape [${shape.join(', ')}])`);
-  }
-  return { name: where, shape, data: value };
+  return { name: where, shape, data };
 }
 
 export function requireArray(file: string, group: Group, path: string, hint = ''): NumericArray {
