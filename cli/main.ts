@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../sim/index.js';
+import { dataCommands } from './data-commands.js';
 import { simCommand } from './sim-commands.js';
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
@@ -14,6 +15,7 @@ const program = new Command('mesa-shield')
   .exitOverride();
 
 program.addCommand(simCommand());
+for (const command of dataCommands()) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);
