@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { NavigationEnv, Rng } from '../../../sim/index.js';
+import { collect, collectToFolder, navigationTransitions } from '../../../training/collect/index.js';
+import { loadDatasetDir } from '../../../training/data/index.js';
+import { continues } from '../../../training/eval/index.js';
+
+describe('collect', () => {
+  it('builds navigation 1 rollouts of at most 11 steps that start near a wall and end at the first violation', () => {
+    const env = new NavigationEnv({ domain: 'navigation1', bDiagonal: [1, 1] });
+    const t = navigationTransitions(env, 2000, new Rng(1)).freeze();
+    let length = 1;
+    for (let i = 0; i < t.size; i++) {
+      if (i === 0 || !continues(t, i - 1)) {
+        length = 1;
+        const y = Math.abs(t.obs[2 * i + 1]);
+        assert.ok(y >= 2 && y <= 5, `start y ${y}`);
+      } else length += 1;
+      assert.ok(length <= 11, 'rollouts have at most 11 transitions');
+      assert.equal(t.done[i], t.constraint[i], 'done = constraint (mask = 1 - c)');
+      if (t.constraint[i] === 1) assert.ok(!continues(t, i), 'a rollout ends at its first violation');
+    }
+  });
+
+  it('fills navigation 2 in four blocks approaching the obstacle from each side; a short prefix is block 1 only', () => {
+    const env = new NavigationEnv({ domain: 'navigation2', bDiagonal: [1, 1] });
+    const t = navigationTransitions(env, 4000, new Rng(2)).freeze();
+    const firstX = t.obs[0];
+    assert.ok(firstX >= -35 && firstX <= -29, 'block 1 starts left of the obstacle');
+    const lastStartY = t.obs[2 * (t.size - 5) + 1];
+    assert.ok(lastStartY < -5, 'block 4 approaches from below');
+    const prefix = navigationTransitions(env, 200, new Rng(2), 10_000).freeze();
+    for (let i = 0; i < prefix.size; i++) {
+      const start = i === 0 || !continues(prefix, i - 1);
+      if (start) assert.ok(prefix.obs[2 * i] >= -35 && prefix.obs[2 * i] <= -30, 'the first 200 of a 10K generation come from block 1');
+    }
+  });
+
+  it('writes a dataset folder for every training environment and the test environment, reproducibly', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mesa-collect-')), 'nav1');
+    const manifest = await collectToFolder(dir, { domain: 'navigation1', seed: 4, trainSize: 300, envs: 3 });
+    assert.equal(manifest.train.length, 3);
+    const loaded = loadDatasetDir(dir);
+    assert.equal(loaded.train[0].meta.size, 300);
+    assert.equal(loaded.test.meta.size, 100, 'the paper test size by default');
+    assert.equal(loaded.train[0].meta.policy, 'navigation-generator');
+    assert.match(loaded.train[1].meta.environments[0].description, /^B = diag/);
+    const again = await collect({ domain: 'navigation1', seed: 4, trainSize: 300, envs: 3 });
+    assert.deepEqual(again.train[2].transitions.obs, loaded.train[2].transitions.obs);
+  });
+
+  it('collects random test episodes that run on through violations', async () => {
+    const { test } = await collect({ domain: 'cartpole-length', seed: 1, envs: 1, trainSize: 5, trainPolicy: 'random', testSize: 400 });
+    assert.equal(test.meta.size, 400);
+    assert.equal(test.meta.policy, 'random');
+    let longest = 0;
+    let run = 1;
+    for (let i = 0; i + 1 < test.transitions.size; i++) {
+      run = test.transitions.constraint[i] === 1 && test.transitions.constraint[i + 1] === 1 ? run + 1 : 1;
+      longest = Math.max(longest, run);
+    }
+    assert.ok(longest > 5, 'violations continue within an episode');
+  });
+
+  it('refuses more environments than the distribution has', async () => {
+    await assert.rejects(collect({ domain: 'ant-disabled', seed: 1, envs: 4 }), /has 3 training environments/);
+  });
+});
