@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { z } from 'zod';
 
@@ -18,7 +18,8 @@ const indexSchema = z.object({
   meta: z.unknown(),
 });
 
-export function writeCheckpoint<M>(dir: string, checkpoint: Checkpoint<M>): void {
+/** The two files of a checkpoint as bytes (also how a model bundle carries its training state). */
+export function encodeCheckpoint<M>(checkpoint: Checkpoint<M>): { state: Uint8Array; tensors: Uint8Array } {
   const entries = Object.entries(checkpoint.tensors);
   const total = entries.reduce((n, [, t]) => n + t.length, 0);
   const blob = new Float32Array(total);
@@ -29,52 +30,63 @@ export function writeCheckpoint<M>(dir: string, checkpoint: Checkpoint<M>): void
     index.push({ name, offset, length: t.length });
     offset += t.length;
   }
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  writeFileSync(join(tmp, 'tensors.bin'), new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
-  writeFileSync(join(tmp, 'state.json'), JSON.stringify({ format: 'mesa-shield-checkpoint/1', tensors: index, meta: checkpoint.meta }, null, 1));
-  const old = existsSync(dir) ? join(parent, `.${basename(dir)}.old-${process.pid}`) : null;
-  if (old) renameSync(dir, old);
-  renameSync(tmp, dir);
-  if (old) rmSync(old, { recursive: true, force: true });
+  const state = new TextEncoder().encode(JSON.stringify({ format: 'mesa-shield-checkpoint/1', tensors: index, meta: checkpoint.meta }, null, 1));
+  return { state, tensors: new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength) };
 }
 
-/** Reads a checkpoint; `parseMeta` validates the metadata. Every failure names the folder. */
-export function readCheckpoint<M>(dir: string, parseMeta: (meta: unknown) => M): Checkpoint<M> {
+/** Parses the bytes of `encodeCheckpoint`; `label` names the source in errors. */
+export function decodeCheckpoint<M>(bytes: { state: Uint8Array; tensors: Uint8Array }, parseMeta: (meta: unknown) => M, label: string): Checkpoint<M> {
   const fail = (why: string): never => {
-    throw new Error(`checkpoint ${dir}: ${why}`);
+    throw new Error(`${label}: ${why}`);
   };
-  if (!existsSync(join(dir, 'state.json'))) fail('no state.json (not a checkpoint folder, or an interrupted write)');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    raw = JSON.parse(new TextDecoder().decode(bytes.state));
   } catch (e) {
-    fail(`state.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    fail(`the state is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const parsed = indexSchema.safeParse(raw);
-  if (!parsed.success) fail(`state.json: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) fail(`state: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   const index = parsed.data!;
-  let bytes: Buffer = Buffer.alloc(0);
-  try {
-    bytes = readFileSync(join(dir, 'tensors.bin'));
-  } catch {
-    fail('tensors.bin is missing');
-  }
   const need = index.tensors.reduce((n, t) => Math.max(n, t.offset + t.length), 0) * 4;
-  if (bytes.byteLength !== need) fail(`tensors.bin has ${bytes.byteLength} bytes, the index needs ${need}`);
-  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (bytes.tensors.byteLength !== need) fail(`the tensors hold ${bytes.tensors.byteLength} bytes, the index needs ${need}`);
+  const all = new Float32Array(bytes.tensors.buffer.slice(bytes.tensors.byteOffset, bytes.tensors.byteOffset + bytes.tensors.byteLength));
   const tensors: Record<string, Float32Array> = {};
   for (const t of index.tensors) tensors[t.name] = all.slice(t.offset, t.offset + t.length);
   let meta: M;
   try {
     meta = parseMeta(index.meta);
   } catch (e) {
-    return fail(`state.json meta: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`state meta: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { meta, tensors };
+}
+
+export function writeCheckpoint<M>(dir: string, checkpoint: Checkpoint<M>): void {
+  const { state, tensors } = encodeCheckpoint(checkpoint);
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'tensors.bin'), tensors);
+  writeFileSync(join(tmp, 'state.json'), state);
+  const old = existsSync(dir) ? join(parent, `.${basename(dir)}.old-${process.pid}`) : null;
+  if (old) renameSync(dir, old);
+  renameSync(tmp, dir);
+  if (old) rmSync(old, { recursive: true, force: true });
+}
+
+/** Reads a checkpoint folder; `parseMeta` validates the metadata. Every failure names the folder. */
+export function readCheckpoint<M>(dir: string, parseMeta: (meta: unknown) => M): Checkpoint<M> {
+  const read = (name: string): Uint8Array => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch {
+      throw new Error(`checkpoint ${dir}: ${name} is missing (not a checkpoint folder, or an interrupted write)`);
+    }
+  };
+  return decodeCheckpoint({ state: read('state.json'), tensors: read('tensors.bin') }, parseMeta, `checkpoint ${dir}`);
 }
 
 /** Stores a list of arrays under `prefix.0`, `prefix.1`, ... */

@@ -1,5 +1,5 @@
 export { BundleError } from './bundle-error.js';
-export { BUNDLE_FILES, CRITIC_FILE, CRITIC_IO, MANIFEST_FILE, RECOVERY_FILE, RECOVERY_IO, sha256Hex } from './layout.js';
+export { BUNDLE_FILES, CRITIC_FILE, CRITIC_IO, MANIFEST_FILE, RECOVERY_FILE, RECOVERY_IO, TRAINING_STATE_FILE, TRAINING_TENSORS_FILE, sha256Hex } from './layout.js';
 export { FORMAT_VERSION, ManifestError, encodeManifest, parseManifest } from './manifest.js';
 export type { Manifest, ManifestDraft, Provenance } from './manifest.js';
 export { describeOnnxIO } from './onnx-io.js';
@@ -7,4 +7,4 @@ export type { OnnxIO, OnnxTensorInfo } from './onnx-io.js';
 export { readBundle } from './read-bundle.js';
 export type { Bundle } from './read-bundle.js';
 export { stageBundle, writeBundle } from './write-bundle.js';
-export type { BundleContents, StagedBundle } from './write-bundle.js';
+export type { BundleContents, StagedBundle, TrainingFiles } from './write-bundle.js';

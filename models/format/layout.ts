@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 
-/** The three files of a bundle folder; nothing else belongs there. */
+/** The files of a bundle folder; nothing else belongs there. */
 export const MANIFEST_FILE = 'manifest.json';
 export const CRITIC_FILE = 'critic.onnx';
 export const RECOVERY_FILE = 'recovery.onnx';
-export const BUNDLE_FILES: readonly string[] = [MANIFEST_FILE, CRITIC_FILE, RECOVERY_FILE];
+/**
+ * Optional: the trainable parameters behind the ONNX models (e.g. MESA's weight-transform
+ * latents, which the folded ONNX weights no longer show) and their optimizer state, so that a
+ * bundle can be adapted further. Opaque to the runtime; written and read by `training/`.
+ */
+export const TRAINING_STATE_FILE = 'training-state.json';
+export const TRAINING_TENSORS_FILE = 'training-tensors.bin';
+export const BUNDLE_FILES: readonly string[] = [MANIFEST_FILE, CRITIC_FILE, RECOVERY_FILE, TRAINING_STATE_FILE, TRAINING_TENSORS_FILE];
 
 /**
  * Graph input/output names every bundle's models use. The critic maps observation [batch, obs]

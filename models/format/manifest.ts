@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CRITIC_FILE, CRITIC_IO, RECOVERY_FILE, RECOVERY_IO } from './layout.js';
+import { CRITIC_FILE, CRITIC_IO, RECOVERY_FILE, RECOVERY_IO, TRAINING_STATE_FILE, TRAINING_TENSORS_FILE } from './layout.js';
 
 /**
  * `manifest.json` of a model bundle, format version 1.
@@ -45,7 +45,12 @@ const manifestSchema = z
     normalization: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number().positive()) }).nullable(),
     neutralAction: z.array(z.number()),
     risk: z.strictObject({ epsRisk: unitInterval, gammaRisk: unitInterval }),
-    files: z.strictObject({ critic: fileEntry(CRITIC_FILE), recovery: fileEntry(RECOVERY_FILE) }),
+    files: z.strictObject({
+      critic: fileEntry(CRITIC_FILE),
+      recovery: fileEntry(RECOVERY_FILE),
+      trainingState: fileEntry(TRAINING_STATE_FILE).optional(),
+      trainingTensors: fileEntry(TRAINING_TENSORS_FILE).optional(),
+    }),
     models: z.strictObject({
       critic: z.strictObject({
         inputs: z.tuple([z.literal(CRITIC_IO.inputs[0]), z.literal(CRITIC_IO.inputs[1])]),
@@ -70,6 +75,9 @@ const manifestSchema = z
       low.forEach((lo, i) => {
         if (!(lo <= high[i])) problem([space, 'low', i], `${lo} is above ${space}.high[${i}] = ${high[i]}`);
       });
+    }
+    if ((m.files.trainingState === undefined) !== (m.files.trainingTensors === undefined)) {
+      problem(['files'], `${TRAINING_STATE_FILE} and ${TRAINING_TENSORS_FILE} come together: give both or neither`);
     }
     if (m.normalization) {
       sized('normalization.mean', m.normalization.mean, m.observation.size, 'observation.size');

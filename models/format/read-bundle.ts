@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { BundleError, errorCode, messageOf } from './bundle-error.js';
 import { MANIFEST_FILE, sha256Hex } from './layout.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
+import type { TrainingFiles } from './write-bundle.js';
 
 export interface Bundle {
   /** The bundle folder, resolved to an absolute path. */
@@ -10,6 +11,8 @@ export interface Bundle {
   readonly manifest: Manifest;
   readonly criticOnnx: Uint8Array;
   readonly recoveryOnnx: Uint8Array;
+  /** The trainable parameters and optimizer state, when the bundle carries them. */
+  readonly training: TrainingFiles | null;
 }
 
 /**
@@ -46,8 +49,10 @@ export async function readBundle(dir: string): Promise<Bundle> {
     throw error;
   }
 
-  const [criticOnnx, recoveryOnnx] = await Promise.all(
-    [manifest.files.critic, manifest.files.recovery].map(async ({ path, sha256 }) => {
+  const { critic, recovery, trainingState, trainingTensors } = manifest.files;
+  const entries = trainingState && trainingTensors ? [critic, recovery, trainingState, trainingTensors] : [critic, recovery];
+  const [criticOnnx, recoveryOnnx, state, tensors] = await Promise.all(
+    entries.map(async ({ path, sha256 }) => {
       const bytes = await readPart(target, path);
       const actual = sha256Hex(bytes);
       if (actual !== sha256) {
@@ -56,7 +61,7 @@ export async function readBundle(dir: string): Promise<Bundle> {
       return bytes;
     }),
   );
-  return { dir: target, manifest, criticOnnx, recoveryOnnx };
+  return { dir: target, manifest, criticOnnx, recoveryOnnx, training: state && tensors ? { state, tensors } : null };
 }
 
 async function readPart(dir: string, name: string): Promise<Uint8Array> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BundleError, errorCode, messageOf } from './bundle-error.js';
-import { BUNDLE_FILES, CRITIC_FILE, MANIFEST_FILE, RECOVERY_FILE, sha256Hex } from './layout.js';
+import { BUNDLE_FILES, CRITIC_FILE, MANIFEST_FILE, RECOVERY_FILE, TRAINING_STATE_FILE, TRAINING_TENSORS_FILE, sha256Hex } from './layout.js';
 import { ManifestError, encodeManifest, parseManifest, type Manifest, type ManifestDraft } from './manifest.js';
 
 export interface BundleContents {
@@ -10,6 +10,13 @@ export interface BundleContents {
   readonly manifest: ManifestDraft;
   readonly criticOnnx: Uint8Array;
   readonly recoveryOnnx: Uint8Array;
+  /** Optional trainable parameters and optimizer state (see `TRAINING_STATE_FILE`). */
+  readonly training?: TrainingFiles;
+}
+
+export interface TrainingFiles {
+  readonly state: Uint8Array;
+  readonly tensors: Uint8Array;
 }
 
 /** A complete bundle written to a hidden sibling folder of its destination, not yet visible there. */
@@ -53,6 +60,10 @@ export async function stageBundle(dir: string, contents: BundleContents): Promis
   try {
     await writeDurably(join(path, CRITIC_FILE), contents.criticOnnx);
     await writeDurably(join(path, RECOVERY_FILE), contents.recoveryOnnx);
+    if (contents.training) {
+      await writeDurably(join(path, TRAINING_STATE_FILE), contents.training.state);
+      await writeDurably(join(path, TRAINING_TENSORS_FILE), contents.training.tensors);
+    }
     // The manifest goes last: a staging folder with a manifest has all its files.
     await writeDurably(join(path, MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(encodeManifest(manifest), null, 2)}\n`));
   } catch (error) {
@@ -87,6 +98,12 @@ function completeManifest(target: string, contents: BundleContents): Manifest {
   const files = {
     critic: { path: CRITIC_FILE, sha256: sha256Hex(contents.criticOnnx) },
     recovery: { path: RECOVERY_FILE, sha256: sha256Hex(contents.recoveryOnnx) },
+    ...(contents.training
+      ? {
+          trainingState: { path: TRAINING_STATE_FILE, sha256: sha256Hex(contents.training.state) },
+          trainingTensors: { path: TRAINING_TENSORS_FILE, sha256: sha256Hex(contents.training.tensors) },
+        }
+      : {}),
   };
   try {
     // Validating the encoded form checks exactly what a reader will parse.

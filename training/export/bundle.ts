@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { Box } from '../../sim/index.js';
-import { CRITIC_IO, FORMAT_VERSION, RECOVERY_IO, writeBundle, type Manifest, type Provenance } from '../../models/format/index.js';
+import { CRITIC_IO, FORMAT_VERSION, RECOVERY_IO, writeBundle, type Manifest, type Provenance, type TrainingFiles } from '../../models/format/index.js';
 import type { SafetyCritic } from '../critic.js';
 import type { RecoveryPolicy } from '../policies.js';
 import { criticToOnnx, policyToOnnx } from './onnx.js';
@@ -24,6 +24,8 @@ export interface ExportBundleOptions {
   readonly gammaRisk: number;
   /** `createdAt` defaults to now. */
   readonly provenance: Omit<Provenance, 'createdAt'> & { readonly createdAt?: string };
+  /** Trainable parameters and optimizer state to ship with the models, so the bundle can be adapted. */
+  readonly training?: TrainingFiles;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function exportBundle(dir: string, options: ExportBundleOptions): P
     },
     criticOnnx,
     recoveryOnnx,
+    ...(options.training ? { training: options.training } : {}),
   });
 }
 
