@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { box, getDomain, Rng, type StepResult } from '../../sim/index.js';
 import { SAC_DEFAULTS, Sac, sacConfig, TaskReplay, type SacConfig, type SacValues } from '../../training/sac.js';
+import { collect } from '../../training/collect/index.js';
+import { sacCollector } from '../../training/sac-collector.js';
 import { runSac, type SacEnv, type SacRunConfig } from '../../training/sac-loop.js';
 import { useTrainingBackend, values } from '../support/tf.js';
 
@@ -264,5 +266,25 @@ describe('SAC loop', () => {
     // Random actions score about -17; heading straight for the goal about -2.
     assert.ok(sac > -6 && sac > random + 8, `SAC ${sac.toFixed(2)}, random ${random.toFixed(2)}`);
     run.agent.dispose();
+  });
+
+  it('collects a training dataset: exactly the requested transitions, running on through violations with done = c', async () => {
+    const progress: number[] = [];
+    const { train } = await collect({
+      domain: 'navigation1',
+      seed: 3,
+      envs: 1,
+      trainSize: 150,
+      testSize: 10,
+      trainPolicy: 'sac',
+      sac: sacCollector({ hidden: [8], batchSize: 32 }),
+      onProgress: (role, _i, done) => role === 'train' && progress.push(done),
+    });
+    const t = train[0].transitions;
+    assert.equal(t.size, 150);
+    assert.equal(train[0].meta.policy, 'sac');
+    assert.deepEqual(t.done, t.constraint);
+    assert.ok(t.constraint.some((c) => c === 1), 'some violations');
+    assert.equal(progress.at(-1), 150);
   });
 });
