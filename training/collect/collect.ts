@@ -7,11 +7,13 @@
  * Behaviour episodes never end on a violation; done = constraint (mask = 1 - c).
  */
 import { getDomain, NavigationEnv, Rng, type DomainId, type Env, type EnvParams } from '../../sim/index.js';
-import { makeDataset, writeDatasetDir, type Dataset, type DatasetManifest, type TransitionBuilder } from '../data/index.js';
+import { join } from 'node:path';
+import { makeDataset, writeDatasetDir, writeDatasetFile, type Dataset, type DatasetManifest, type TransitionBuilder } from '../data/index.js';
 import { navigationTransitions } from './navigation-generators.js';
 import { randomEpisodes } from './random-episodes.js';
 
 export type BehaviourPolicy = 'navigation-generator' | 'random' | 'sac';
+export type DatasetRole = 'train' | 'test' | 'held-out';
 
 /** Produces a training dataset's transitions with SAC (supplied by the caller: SAC lives in `training/`). */
 export type SacCollector = (env: Env, size: number, rng: Rng, onProgress: (done: number) => void) => Promise<TransitionBuilder>;
@@ -27,10 +29,10 @@ export interface CollectOptions {
   readonly envs?: number;
   readonly trainPolicy?: BehaviourPolicy;
   readonly testPolicy?: BehaviourPolicy;
+  /** Also collect this many held-out test-environment transitions (for evaluating critics), from their own random stream. */
+  readonly heldOut?: number;
   readonly sac?: SacCollector;
-  /** Called after each dataset with its role and index. */
-  readonly onDataset?: (role: 'train' | 'test', index: number, dataset: Dataset) => void;
-  readonly onProgress?: (role: 'train' | 'test', index: number, transitions: number, of: number) => void;
+  readonly onProgress?: (role: DatasetRole, index: number, transitions: number, of: number) => void;
 }
 
 export function defaultPolicies(domain: DomainId): { train: BehaviourPolicy; test: BehaviourPolicy } {
@@ -39,7 +41,13 @@ export function defaultPolicies(domain: DomainId): { train: BehaviourPolicy; tes
 
 const NAVIGATION_GENERATION_SIZE = 10_000;
 
-export async function collect(options: CollectOptions): Promise<{ train: Dataset[]; test: Dataset }> {
+export interface Collection {
+  readonly train: Dataset[];
+  readonly test: Dataset;
+  readonly heldOut: Dataset | null;
+}
+
+export async function collect(options: CollectOptions): Promise<Collection> {
   const domain = getDomain(options.domain);
   const rng = new Rng(options.seed);
   const set = domain.sampleEnvironments(rng.fork('environments'));
@@ -52,7 +60,7 @@ export async function collect(options: CollectOptions): Promise<{ train: Dataset
   const policies = { ...defaultPolicies(domain.id), ...(options.trainPolicy ? { train: options.trainPolicy } : {}), ...(options.testPolicy ? { test: options.testPolicy } : {}) };
   const command = `mesa-shield collect --domain ${domain.id} --seed ${options.seed}`;
 
-  const build = async (params: EnvParams, policy: BehaviourPolicy, size: number, role: 'train' | 'test', index: number): Promise<Dataset> => {
+  const build = async (params: EnvParams, policy: BehaviourPolicy, size: number, role: DatasetRole, index: number): Promise<Dataset> => {
     const env = await domain.make(params, { endOnViolation: false });
     const streams = rng.fork(`${role}-${index}`);
     const progress = (done: number) => options.onProgress?.(role, index, done, size);
@@ -60,6 +68,7 @@ export async function collect(options: CollectOptions): Promise<{ train: Dataset
       let builder: TransitionBuilder;
       if (policy === 'navigation-generator') {
         if (!(env instanceof NavigationEnv)) throw new Error(`the navigation generator only applies to the navigation domains, not ${domain.id}`);
+        // D_test is the head of a 10K-transition generation, as in the reference.
         builder = navigationTransitions(env, size, streams, role === 'test' ? Math.max(size, NAVIGATION_GENERATION_SIZE) : size);
       } else if (policy === 'random') {
         builder = randomEpisodes(env, size, streams);
@@ -72,9 +81,8 @@ export async function collect(options: CollectOptions): Promise<{ train: Dataset
         domain: domain.id,
         environments: [{ description: domain.describe(params), params: JSON.parse(JSON.stringify(params)) }],
         policy,
-        source: `${command} (${role} environment${role === 'train' ? ` ${index}` : ''})`,
+        source: `${command} (${role === 'train' ? `training environment ${index}` : `test environment, ${role} data`})`,
       });
-      options.onDataset?.(role, index, dataset);
       return dataset;
     } finally {
       env.close();
@@ -84,11 +92,16 @@ export async function collect(options: CollectOptions): Promise<{ train: Dataset
   const train: Dataset[] = [];
   for (let i = 0; i < envCount; i++) train.push(await build(set.train[i], policies.train, trainSize, 'train', i));
   const test = await build(set.test, policies.test, testSize, 'test', 0);
-  return { train, test };
+  const heldOut = options.heldOut ? await build(set.test, policies.test, options.heldOut, 'held-out', 0) : null;
+  return { train, test, heldOut };
 }
 
-/** Collects and writes the dataset folder. */
-export async function collectToFolder(dir: string, options: CollectOptions): Promise<DatasetManifest> {
-  const { train, test } = await collect(options);
-  return writeDatasetDir(dir, { domain: options.domain, seed: options.seed, train, test });
+export const HELD_OUT_FILE = 'held-out.arrow';
+
+/** Collects and writes the dataset folder (with `held-out.arrow` beside it when asked for). */
+export async function collectToFolder(dir: string, options: CollectOptions): Promise<DatasetManifest & { heldOut: string | null }> {
+  const { train, test, heldOut } = await collect(options);
+  const manifest = writeDatasetDir(dir, { domain: options.domain, seed: options.seed, train, test });
+  if (heldOut) writeDatasetFile(join(dir, HELD_OUT_FILE), heldOut);
+  return { ...manifest, heldOut: heldOut ? HELD_OUT_FILE : null };
 }

@@ -1,4 +1,4 @@
-export { collect, collectToFolder, defaultPolicies } from './collect.js';
-export type { BehaviourPolicy, CollectOptions, SacCollector } from './collect.js';
+export { HELD_OUT_FILE, collect, collectToFolder, defaultPolicies } from './collect.js';
+export type { BehaviourPolicy, Collection, CollectOptions, DatasetRole, SacCollector } from './collect.js';
 export { navigationTransitions } from './navigation-generators.js';
 export { randomEpisodes } from './random-episodes.js';
