@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DOMAIN_IDS, getDomain, isDomainId, type DomainId } from '../sim/index.js';
 import type { PhaseStats } from '../training/phases.js';
-import type { Progress } from '../training/train.js';
+import type { PhaseResult, Progress } from '../training/train.js';
 import { integerIn } from './options.js';
 import { progressReporter } from './progress.js';
 import { table } from './table.js';
@@ -145,10 +145,16 @@ function trainCommand(): Command {
         gammaRisk: s.gammaRisk,
         observationSpace: await domainObservationBox(domain),
         provenance: { datasets: [o.data], iterations: { [result.phase]: result.iterations }, seed: o.seed, command },
+        ...continuedState(result),
       });
       rmSync(checkpointDir, { recursive: true, force: true });
       console.log(`wrote ${o.out} (${o.method}, ${result.iterations} iterations; last: ${result.lastStats ? formatStats(result.lastStats) : '-'})`);
     });
+}
+
+/** Only Multi-Task's later phases continue its optimizers; MESA's would add two copies of its 2.1M parameters to the bundle. */
+function continuedState(result: PhaseResult): { phaseState?: PhaseResult['phaseState'] } {
+  return result.models.spec.method === 'multitask' ? { phaseState: result.phaseState } : {};
 }
 
 async function domainActionBox(domain: DomainId): Promise<{ low: number[]; high: number[] }> {
@@ -198,7 +204,7 @@ function adaptCommand(): Command {
         import('../training/model-bundle.js'),
       ]);
       console.error(`training backend: ${await initTrainingBackend()}`);
-      const { manifest, models } = await readModelBundle(o.bundle);
+      const { manifest, models, phaseState } = await readModelBundle(o.bundle);
       const data = await loadTestData(o.data);
       if (data.meta.observationSize !== models.spec.observationSize || data.meta.actionSize !== models.spec.actionLow.length) {
         throw new Error(`${o.data}: obs ${data.meta.observationSize}/act ${data.meta.actionSize}, but the bundle's models take obs ${models.spec.observationSize}/act ${models.spec.actionLow.length}`);
@@ -209,7 +215,7 @@ function adaptCommand(): Command {
       const stop = interruptible();
       const bar = progressReporter(`adapt ${models.spec.method}`);
       const result = await adapt(
-        { models, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed },
+        { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed },
         { checkpointDir, resume: o.resume === true, signal: stop.signal, onProgress: (p) => bar.update(p.iteration, p.total, formatStats(p.stats)) },
       ).finally(() => (bar.stop(), stop.dispose()));
       if (!result.completed) {
@@ -222,6 +228,7 @@ function adaptCommand(): Command {
         gammaRisk: manifest.risk.gammaRisk,
         observationSpace: await domainObservationBox(manifest.domain),
         neutralAction: manifest.neutralAction,
+        ...continuedState(result),
         provenance: {
           datasets: [...manifest.provenance.datasets, o.data],
           iterations: { ...manifest.provenance.iterations, adapt: result.iterations },
