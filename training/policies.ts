@@ -100,8 +100,9 @@ export class SquashedGaussianActor {
   constructor(
     readonly observationSize: number,
     readonly actionSpace: Box,
+    hidden: readonly number[] = [256, 256],
   ) {
-    this.net = new Mlp([observationSize, 256, 256, 2 * actionSpace.size], 'linear', 'xavier');
+    this.net = new Mlp([observationSize, ...hidden, 2 * actionSpace.size], 'linear', 'xavier');
     this.scaling = actionScaling(actionSpace);
   }
 

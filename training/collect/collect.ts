@@ -6,7 +6,10 @@
  *   locomotion     training: the replay buffer of an early-stopped SAC run; test: random episodes
  * Behaviour episodes never end on a violation; done = constraint (mask = 1 - c).
  */
-import { getDomain, NavigationEnv, Rng, type DomainId, type Env, type EnvParams } from '../../sim/index.js';
+import { getDomain, isDomainId, NavigationEnv, Rng, type DomainId, type Env, type EnvParams } from '../../sim/index.js';
+import { SAC_DEFAULTS } from '../sac.js';
+import { DOMAIN_SETTINGS } from '../settings.js';
+import { sacCollector } from './sac-collector.js';
 import { join } from 'node:path';
 import { makeDataset, writeDatasetDir, writeDatasetFile, type Dataset, type DatasetManifest, type TransitionBuilder } from '../data/index.js';
 import { navigationTransitions } from './navigation-generators.js';
@@ -31,6 +34,7 @@ export interface CollectOptions {
   readonly testPolicy?: BehaviourPolicy;
   /** Also collect this many held-out test-environment transitions (for evaluating critics), from their own random stream. */
   readonly heldOut?: number;
+  /** How SAC data is produced (default: `sacCollector` with the domain's start steps). */
   readonly sac?: SacCollector;
   readonly onProgress?: (role: DatasetRole, index: number, transitions: number, of: number) => void;
 }
@@ -73,8 +77,8 @@ export async function collect(options: CollectOptions): Promise<Collection> {
       } else if (policy === 'random') {
         builder = randomEpisodes(env, size, streams);
       } else {
-        if (!options.sac) throw new Error('SAC collection needs a SAC collector');
-        builder = await options.sac(env, size, streams, progress);
+        const sac = options.sac ?? sacCollector({ startSteps: isDomainId(domain.id) ? DOMAIN_SETTINGS[domain.id].startSteps : SAC_DEFAULTS.startSteps });
+        builder = await sac(env, size, streams, progress);
       }
       progress(builder.size);
       const dataset = makeDataset(builder.freeze(), {
