@@ -27,7 +27,8 @@ function collectCommand(): Command {
     .option('--envs <n>', 'collect only the first n training environments', integerIn(1))
     .addOption(new Option('--train-policy <p>', 'behaviour for training data (default: navigation generator, else SAC)').choices([...BEHAVIOURS]))
     .addOption(new Option('--test-policy <p>', 'behaviour for test data (default: navigation generator, else random)').choices([...BEHAVIOURS]))
-    .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number] }) => {
+    .option('--resume', 'keep datasets an interrupted run of the same command already finished')
+    .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number]; resume?: boolean }) => {
       const { collectToFolder } = await import('../training/collect/index.js');
       const bar = progressReporter(`collect ${o.domain}`);
       const manifest = await collectToFolder(o.out, {
@@ -40,7 +41,7 @@ function collectCommand(): Command {
         ...(o.trainPolicy ? { trainPolicy: o.trainPolicy } : {}),
         ...(o.testPolicy ? { testPolicy: o.testPolicy } : {}),
         onProgress: (role, index, done, of) => bar.update(done, of, `${role} ${role === 'train' ? index : ''}`.trim()),
-      });
+      }, o.resume === true);
       bar.stop();
       console.log(`wrote ${o.out}: ${manifest.train.length} training datasets, ${manifest.test}${manifest.heldOut ? `, ${manifest.heldOut}` : ''}`);
       console.log(`inspect with: mesa-shield data inspect ${o.out}`);

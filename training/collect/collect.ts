@@ -11,7 +11,8 @@ import { SAC_DEFAULTS } from '../sac.js';
 import { DOMAIN_SETTINGS } from '../settings.js';
 import { sacCollector } from './sac-collector.js';
 import { join } from 'node:path';
-import { makeDataset, writeDatasetDir, writeDatasetFile, type Dataset, type DatasetManifest, type TransitionBuilder } from '../data/index.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { TEST_FILE, makeDataset, readDatasetFile, trainFileNames, writeDatasetFile, writeDatasetManifest, type Dataset, type DatasetManifest, type TransitionBuilder } from '../data/index.js';
 import { navigationTransitions } from './navigation-generators.js';
 import { randomEpisodes } from './random-episodes.js';
 
@@ -51,7 +52,14 @@ export interface Collection {
   readonly heldOut: Dataset | null;
 }
 
-export async function collect(options: CollectOptions): Promise<Collection> {
+/** Where finished datasets go, and where earlier finished ones can be picked up (resume). */
+export interface DatasetStore {
+  /** A finished dataset from an earlier run with the same source and size, if any. */
+  reuse(role: DatasetRole, index: number, source: string, size: number): Dataset | null;
+  save(role: DatasetRole, index: number, dataset: Dataset): void;
+}
+
+export async function collect(options: CollectOptions, store?: DatasetStore): Promise<Collection> {
   const domain = getDomain(options.domain);
   const rng = new Rng(options.seed);
   const set = domain.sampleEnvironments(rng.fork('environments'));
@@ -65,8 +73,14 @@ export async function collect(options: CollectOptions): Promise<Collection> {
   const command = `mesa-shield collect --domain ${domain.id} --seed ${options.seed}`;
 
   const build = async (params: EnvParams, policy: BehaviourPolicy, size: number, role: DatasetRole, index: number): Promise<Dataset> => {
-    const env = await domain.make(params, { endOnViolation: false });
     const streams = rng.fork(`${role}-${index}`);
+    const source = `${command} (${role === 'train' ? `training environment ${index}` : `test environment, ${role} data`}, ${policy})`;
+    const earlier = store?.reuse(role, index, source, size);
+    if (earlier) {
+      options.onProgress?.(role, index, size, size);
+      return earlier;
+    }
+    const env = await domain.make(params, { endOnViolation: false });
     const progress = (done: number) => options.onProgress?.(role, index, done, size);
     try {
       let builder: TransitionBuilder;
@@ -85,8 +99,9 @@ export async function collect(options: CollectOptions): Promise<Collection> {
         domain: domain.id,
         environments: [{ description: domain.describe(params), params: JSON.parse(JSON.stringify(params)) }],
         policy,
-        source: `${command} (${role === 'train' ? `training environment ${index}` : `test environment, ${role} data`})`,
+        source,
       });
+      store?.save(role, index, dataset);
       return dataset;
     } finally {
       env.close();
@@ -102,10 +117,26 @@ export async function collect(options: CollectOptions): Promise<Collection> {
 
 export const HELD_OUT_FILE = 'held-out.arrow';
 
-/** Collects and writes the dataset folder (with `held-out.arrow` beside it when asked for). */
-export async function collectToFolder(dir: string, options: CollectOptions): Promise<DatasetManifest & { heldOut: string | null }> {
-  const { train, test, heldOut } = await collect(options);
-  const manifest = writeDatasetDir(dir, { domain: options.domain, seed: options.seed, train, test });
-  if (heldOut) writeDatasetFile(join(dir, HELD_OUT_FILE), heldOut);
+/**
+ * Collects into a dataset folder, writing each dataset as soon as it is complete and the manifest
+ * last. With `resume`, datasets already in the folder from the same command (same source text and
+ * size) are kept, so an interrupted long collection (SAC runs) continues where it stopped.
+ */
+export async function collectToFolder(dir: string, options: CollectOptions, resume = false): Promise<DatasetManifest & { heldOut: string | null }> {
+  mkdirSync(dir, { recursive: true });
+  const count = options.envs ?? getDomain(options.domain).trainEnvCount;
+  const names = trainFileNames(count);
+  const pathOf = (role: DatasetRole, index: number) => join(dir, role === 'train' ? names[index] : role === 'test' ? TEST_FILE : HELD_OUT_FILE);
+  const store: DatasetStore = {
+    reuse(role, index, source, size) {
+      const path = pathOf(role, index);
+      if (!resume || !existsSync(path)) return null;
+      const d = readDatasetFile(path);
+      return d.meta.source === source && d.meta.size === size ? d : null;
+    },
+    save: (role, index, dataset) => writeDatasetFile(pathOf(role, index), dataset),
+  };
+  const { heldOut } = await collect(options, store);
+  const manifest = writeDatasetManifest(dir, { domain: options.domain, seed: options.seed, trainCount: count });
   return { ...manifest, heldOut: heldOut ? HELD_OUT_FILE : null };
 }
