@@ -11,3 +11,6 @@ export type { StatsSnapshot } from './stats.js';
 export { runSimLoop } from './sim-loop.js';
 export type { Gate, SimLoopEpisode, SimLoopOptions, SimLoopSummary } from './sim-loop.js';
 export { createShield } from './create-shield.js';
+export { OnlineAdaptation } from './adaptation/online-adaptation.js';
+export type { OnlineAdaptationEvents, OnlineTransition } from './adaptation/online-adaptation.js';
+export type { AdaptationSettings, CandidateReport } from './adaptation/protocol.js';
