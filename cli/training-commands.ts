@@ -195,9 +195,14 @@ function adaptCommand(): Command {
     .option('--iterations <n>', "adaptation iterations (default: the paper's phase-2 count for the domain)", integerIn(1))
     .option('--batch-size <n>', "batch size (default: the paper's)", integerIn(1))
     .option('--seed <s>', 'seed of sampling', integerIn(0, 2 ** 31 - 1), 0)
+    .option('--lr <rate>', "Adam learning rate (default: the reference's, 1e-3 for MESA and 3e-4 otherwise)", (v) => {
+      const x = Number(v);
+      if (!(x > 0 && x < 1)) throw new Error(`--lr must be a number in (0, 1), got "${v}"`);
+      return x;
+    })
     .option('--checkpoint <dir>', 'checkpoint folder (default: <out>.checkpoint); removed after success')
     .option('--resume', 'continue from the checkpoint folder')
-    .action(async (o: { bundle: string; data: string; out: string; iterations?: number; batchSize?: number; seed: number; checkpoint?: string; resume?: boolean }) => {
+    .action(async (o: { bundle: string; data: string; out: string; iterations?: number; batchSize?: number; seed: number; lr?: number; checkpoint?: string; resume?: boolean }) => {
       const [{ initTrainingBackend }, { sourceOf }, { adapt }, { readModelBundle, writeModelBundle }] = await Promise.all([
         import('../training/backend.js'),
         import('../training/batch.js'),
@@ -216,7 +221,7 @@ function adaptCommand(): Command {
       const stop = interruptible();
       const bar = progressReporter(`adapt ${models.spec.method}`);
       const result = await adapt(
-        { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed },
+        { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed, ...(o.lr ? { lr: o.lr } : {}) },
         { checkpointDir, resume: o.resume === true, signal: stop.signal, onProgress: (p) => bar.update(p.iteration, p.total, formatStats(p.stats)) },
       ).finally(() => (bar.stop(), stop.dispose()));
       if (!result.completed) {
@@ -234,7 +239,7 @@ function adaptCommand(): Command {
           datasets: [...manifest.provenance.datasets, o.data],
           iterations: { ...manifest.provenance.iterations, adapt: result.iterations },
           seed: o.seed,
-          command: `mesa-shield adapt --bundle ${o.bundle} --data ${o.data} --out ${o.out} --seed ${o.seed}`,
+          command: `mesa-shield adapt --bundle ${o.bundle} --data ${o.data} --out ${o.out} --seed ${o.seed}${o.lr ? ` --lr ${o.lr}` : ''}`,
         },
       });
       if (existsSync(checkpointDir)) rmSync(checkpointDir, { recursive: true, force: true });

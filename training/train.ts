@@ -174,14 +174,15 @@ export interface AdaptInputs {
   readonly iterations: number;
   readonly batchSize: number;
   readonly seed: number;
+  /** Adam learning rate of critic and recovery policy (default: the reference's per method). */
+  readonly lr?: number;
 }
 
 export function adapt(inputs: AdaptInputs, control: RunControl = {}): Promise<PhaseResult> {
   const { models, gammaRisk, batchSize } = inputs;
-  const config =
-    models.spec.method === 'mesa'
-      ? { gammaRisk, criticLr: LEARNING_RATES.mesaFineTune, recoveryLr: LEARNING_RATES.mesaFineTune, target: 'polyak' as const, tau: TAU_RISK, batchSize }
-      : { gammaRisk, criticLr: LEARNING_RATES.plain, recoveryLr: LEARNING_RATES.plain, target: 'online' as const, tau: TAU_RISK, batchSize };
+  const mesa = models.spec.method === 'mesa';
+  const lr = inputs.lr ?? (mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain);
+  const config = { gammaRisk, criticLr: lr, recoveryLr: lr, target: mesa ? ('polyak' as const) : ('online' as const), tau: TAU_RISK, batchSize };
   const plan: PhasePlan = { name: 'adapt', total: inputs.iterations, build: (m, rng, resume) => new RiskPhase(m, inputs.data, config, rng, resume) };
   const continued = models.spec.method === 'multitask' && inputs.phaseState ? { phaseState: inputs.phaseState } : {};
   return runPlan(plan, { models, ...continued }, models.spec, inputs.seed, control);
