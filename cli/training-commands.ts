@@ -113,8 +113,9 @@ function trainCommand(): Command {
       const s = await settingsFor(domain, o);
       const arch = defaultArchitecture(o.method);
       const first = data.train[0].meta;
-      const actionBounds = isDomainId(domain) ? await domainActionBox(domain) : null;
-      if (!actionBounds) throw new Error(`data of domain "${domain}": action bounds unknown; train on data of a simulated domain`);
+      if (!isDomainId(domain)) throw new Error(`data of domain "${domain}": action bounds unknown; train on data of a simulated domain`);
+      const spaces = await domainSpaces(domain);
+      const actionBounds = { low: Array.from(spaces.action.low), high: Array.from(spaces.action.high) };
       const iterations = o.iterations ?? (o.method === 'rrl' ? s.rrlIterations : s.phase1Iterations);
       const batchSize = o.batchSize ?? (o.method === 'rrl' ? s.rrlBatch : 256);
       const checkpointDir = o.checkpoint ?? `${o.out}.checkpoint`;
@@ -144,7 +145,7 @@ function trainCommand(): Command {
       await writeModelBundle(o.out, result.models, {
         epsRisk: s.epsRisk,
         gammaRisk: s.gammaRisk,
-        observationSpace: await domainObservationBox(domain),
+        observationSpace: spaces.observation,
         provenance: { datasets: [o.data], iterations: { [result.phase]: result.iterations }, seed: o.seed, command },
         ...continuedState(result),
       });
@@ -158,23 +159,13 @@ function continuedState(result: PhaseResult): { phaseState?: PhaseResult['phaseS
   return result.models.spec.method === 'multitask' ? { phaseState: result.phaseState } : {};
 }
 
-async function domainActionBox(domain: DomainId): Promise<{ low: number[]; high: number[] }> {
-  const spec = getDomain(domain);
-  const env = await spec.make(spec.sampleEnvironments(new (await import('../sim/index.js')).Rng(0)).test);
-  try {
-    return { low: Array.from(env.actionSpace.low), high: Array.from(env.actionSpace.high) };
-  } finally {
-    env.close();
-  }
-}
-
-async function domainObservationBox(domain: string) {
-  if (!isDomainId(domain)) return undefined;
+/** The observation and action boxes of a simulated domain (read off its test environment). */
+async function domainSpaces(domain: DomainId) {
   const spec = getDomain(domain);
   const { Rng } = await import('../sim/index.js');
   const env = await spec.make(spec.sampleEnvironments(new Rng(0)).test);
   try {
-    return env.observationSpace;
+    return { observation: env.observationSpace, action: env.actionSpace };
   } finally {
     env.close();
   }
@@ -232,7 +223,7 @@ function adaptCommand(): Command {
       await writeModelBundle(o.out, result.models, {
         epsRisk: manifest.risk.epsRisk,
         gammaRisk: manifest.risk.gammaRisk,
-        observationSpace: await domainObservationBox(manifest.domain),
+        ...(isDomainId(manifest.domain) ? { observationSpace: (await domainSpaces(manifest.domain)).observation } : {}),
         neutralAction: manifest.neutralAction,
         ...continuedState(result),
         provenance: {
