@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../sim/index.js';
 import { dataCommands } from './data-commands.js';
+import { runtimeCommands } from './runtime-commands.js';
 import { simCommand } from './sim-commands.js';
+import { trainingCommands } from './training-commands.js';
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 
@@ -15,7 +17,7 @@ const program = new Command('mesa-shield')
   .exitOverride();
 
 program.addCommand(simCommand());
-for (const command of dataCommands()) program.addCommand(command);
+for (const command of [...dataCommands(), ...trainingCommands(), ...runtimeCommands()]) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../sim/index.js';
 import type { BatchSource } from './batch.js';
 import { putList, takeList } from './checkpoint.js';
-import { MAML_DEFAULTS, inverseSoftplus, metaStep, type MamlConfig, type MetaLearner } from './maml.js';
+import { inverseSoftplus, metaStep, type MamlConfig, type MetaLearner } from './maml.js';
 import { adam, type AdamState, type ParamOptimizer } from './nn/adam.js';
 import { createVariablesFrom, readValues } from './nn/module.js';
 import { taskPolicySampler, type ShieldModels } from './models.js';
@@ -163,4 +163,3 @@ export class RiskPhase implements Phase {
   }
 }
 
-export { MAML_DEFAULTS };

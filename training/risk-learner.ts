@@ -96,10 +96,10 @@ export class RiskLearner {
 
   /** Risk of a batch under the current critic, [batch] values. */
   risk(obs: Float32Array, action: Float32Array, size: number): Float32Array {
-    return tf.tidy(() => {
-      const r = this.critic.risk(this.criticVars, tf.tensor2d(obs, [size, this.critic.observationSize]), tf.tensor2d(action, [size, this.critic.actionSize]));
-      return r.dataSync() as Float32Array;
-    });
+    const r = tf.tidy(() => this.critic.risk(this.criticVars, tf.tensor2d(obs, [size, this.critic.observationSize]), tf.tensor2d(action, [size, this.critic.actionSize])));
+    const values = r.dataSync() as Float32Array;
+    r.dispose();
+    return values;
   }
 
   values(): { critic: Float32Array[]; recovery: Float32Array[] } {

@@ -17,6 +17,7 @@ import { Mlp } from './nn/mlp.js';
 import { createVariablesFrom, readValues } from './nn/module.js';
 import { SquashedGaussianActor } from './policies.js';
 import { polyakUpdate } from './risk-learner.js';
+import { DOMAIN_SETTINGS } from './settings.js';
 
 export interface SacConfig {
   /** Discount of the task return. */
@@ -49,17 +50,9 @@ export const SAC_DEFAULTS: SacConfig = {
   startSteps: 10_000,
 };
 
-const START_STEPS: Record<DomainId, number> = {
-  navigation1: 100,
-  navigation2: 100,
-  'cartpole-length': 100,
-  'halfcheetah-disabled': 10_000,
-  'ant-disabled': 10_000,
-};
-
 /** The reference's settings for a domain (spec 6.3: only start_steps differs). */
 export function sacConfig(domain: DomainId, overrides: Partial<SacConfig> = {}): SacConfig {
-  return { ...SAC_DEFAULTS, startSteps: START_STEPS[domain], ...overrides };
+  return { ...SAC_DEFAULTS, startSteps: DOMAIN_SETTINGS[domain].startSteps, ...overrides };
 }
 
 /** Transitions for one update, row-major float32; `reward` and `mask` (= 1 - done) hold one value per row. */

@@ -45,6 +45,14 @@ export interface PhaseResult {
   readonly iterations: number;
   readonly completed: boolean;
   readonly lastStats: PhaseStats | null;
+  /** The phase's optimizer state at the end, so that a later phase can continue it (Multi-Task's phase 2). */
+  readonly phaseState: PhaseState;
+}
+
+/** A phase's saved optimizer/auxiliary state: tensors under `phase.*` and their JSON description. */
+export interface PhaseState {
+  readonly tensors: Readonly<Record<string, Float32Array>>;
+  readonly meta: PhaseMeta;
 }
 
 const checkpointMetaSchema = z.object({
@@ -57,17 +65,22 @@ const checkpointMetaSchema = z.object({
 });
 type CheckpointMeta = z.infer<typeof checkpointMetaSchema>;
 
+function stateOf(phase: Phase): PhaseState {
+  const tensors: Record<string, Float32Array> = {};
+  return { meta: phase.save(tensors), tensors };
+}
+
 interface PhasePlan {
   readonly name: PhaseName;
   readonly total: number;
-  readonly build: (models: ShieldModels, rng: Rng, resume?: { tensors: Readonly<Record<string, Float32Array>>; meta: PhaseMeta }) => Phase;
+  readonly build: (models: ShieldModels, rng: Rng, resume?: PhaseState) => Phase;
 }
 
-async function runPlan(plan: PhasePlan, startModels: ShieldModels | null, spec: ModelSpec, seed: number, control: RunControl): Promise<PhaseResult> {
+async function runPlan(plan: PhasePlan, start: { models: ShieldModels; phaseState?: PhaseState } | null, spec: ModelSpec, seed: number, control: RunControl): Promise<PhaseResult> {
   let rng = new Rng(seed);
   let models: ShieldModels;
   let phase: Phase;
-  let start = 0;
+  let first = 0;
   const { checkpointDir } = control;
   if (control.resume && checkpointDir && existsSync(checkpointDir)) {
     const cp = readCheckpoint<CheckpointMeta>(checkpointDir, (m) => checkpointMetaSchema.parse(m));
@@ -78,10 +91,10 @@ async function runPlan(plan: PhasePlan, startModels: ShieldModels | null, spec: 
     models = loadModels(cp.meta.spec as ModelSpec, cp.tensors);
     rng = Rng.fromState(cp.meta.rng as RngState);
     phase = plan.build(models, rng, { tensors: cp.tensors, meta: cp.meta.phaseState });
-    start = cp.meta.iteration;
+    first = cp.meta.iteration;
   } else {
-    models = startModels ?? createModels(spec, rng.fork('init'));
-    phase = plan.build(models, rng);
+    models = start?.models ?? createModels(spec, rng.fork('init'));
+    phase = plan.build(models, rng, start?.phaseState);
   }
 
   const save = (iteration: number) => {
@@ -99,7 +112,7 @@ async function runPlan(plan: PhasePlan, startModels: ShieldModels | null, spec: 
   const every = control.checkpointEvery ?? 500;
   let lastStats: PhaseStats | null = null;
   let lastYield = performance.now();
-  let iteration = start;
+  let iteration = first;
   try {
     while (iteration < plan.total) {
       lastStats = phase.step(rng);
@@ -113,11 +126,11 @@ async function runPlan(plan: PhasePlan, startModels: ShieldModels | null, spec: 
       }
       if (control.signal?.aborted) {
         save(iteration);
-        return { models, phase: plan.name, iterations: iteration, completed: false, lastStats };
+        return { models, phase: plan.name, iterations: iteration, completed: false, lastStats, phaseState: stateOf(phase) };
       }
     }
     phase.commit();
-    return { models, phase: plan.name, iterations: iteration, completed: true, lastStats };
+    return { models, phase: plan.name, iterations: iteration, completed: true, lastStats, phaseState: stateOf(phase) };
   } finally {
     phase.dispose();
   }
@@ -154,19 +167,23 @@ export function train(inputs: TrainInputs, control: RunControl = {}): Promise<Ph
 
 export interface AdaptInputs {
   readonly models: ShieldModels;
+  /** Multi-Task continues its phase-1 optimizers (the state stored with the models); MESA starts fresh ones. */
+  readonly phaseState?: PhaseState | null;
   readonly data: BatchSource;
   readonly gammaRisk: number;
   readonly iterations: number;
   readonly batchSize: number;
   readonly seed: number;
+  /** Adam learning rate of critic and recovery policy (default: the reference's per method). */
+  readonly lr?: number;
 }
 
 export function adapt(inputs: AdaptInputs, control: RunControl = {}): Promise<PhaseResult> {
   const { models, gammaRisk, batchSize } = inputs;
-  const config =
-    models.spec.method === 'mesa'
-      ? { gammaRisk, criticLr: LEARNING_RATES.mesaFineTune, recoveryLr: LEARNING_RATES.mesaFineTune, target: 'polyak' as const, tau: TAU_RISK, batchSize }
-      : { gammaRisk, criticLr: LEARNING_RATES.plain, recoveryLr: LEARNING_RATES.plain, target: 'online' as const, tau: TAU_RISK, batchSize };
+  const mesa = models.spec.method === 'mesa';
+  const lr = inputs.lr ?? (mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain);
+  const config = { gammaRisk, criticLr: lr, recoveryLr: lr, target: mesa ? ('polyak' as const) : ('online' as const), tau: TAU_RISK, batchSize };
   const plan: PhasePlan = { name: 'adapt', total: inputs.iterations, build: (m, rng, resume) => new RiskPhase(m, inputs.data, config, rng, resume) };
-  return runPlan(plan, models, models.spec, inputs.seed, control);
+  const continued = models.spec.method === 'multitask' && inputs.phaseState ? { phaseState: inputs.phaseState } : {};
+  return runPlan(plan, { models, ...continued }, models.spec, inputs.seed, control);
 }

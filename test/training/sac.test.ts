@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { box, getDomain, Rng, type StepResult } from '../../sim/index.js';
+import { box, getDomain, Rng, uniformBox, type StepResult } from '../../sim/index.js';
+import { SquashedGaussianActor } from '../../training/policies.js';
 import { SAC_DEFAULTS, Sac, sacConfig, TaskReplay, type SacConfig, type SacValues } from '../../training/sac.js';
-import { collect } from '../../training/collect/index.js';
-import { sacCollector } from '../../training/sac-collector.js';
+import { collect, sacCollector } from '../../training/collect/index.js';
 import { runSac, type SacEnv, type SacRunConfig } from '../../training/sac-loop.js';
 import { useTrainingBackend, values } from '../support/tf.js';
 
@@ -76,6 +76,16 @@ function meanReturn(env: SacEnv, policy: (obs: Float64Array) => ArrayLike<number
 
 describe('SAC', () => {
   before(useTrainingBackend);
+
+  it('computes the squashed Gaussian log-probability with the tanh and scale correction', () => {
+    const actor = new SquashedGaussianActor(1, uniformBox(1, -3, 3), [4]);
+    const zeros = actor.shapes.map((s) => tf.zeros([...s]));
+    const { action, logProb: lp } = actor.sample(zeros, tf.tensor2d([[0.5]]), new Rng(7));
+    const eps = new Rng(7).normal();
+    // Zero weights: mean 0, log-std 0, so u = eps and a = 3 tanh(eps).
+    close(action.dataSync()[0], 3 * Math.tanh(eps));
+    close(lp.dataSync()[0], logProb(eps, 3), 1e-4);
+  });
 
   it('computes the soft target, both critic losses and the actor loss against the updated critics (hand-checked)', () => {
     const lr = 0.1;

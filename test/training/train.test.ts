@@ -67,6 +67,17 @@ describe('train', () => {
     });
   }
 
+  it('continues Multi-Task\'s phase-1 Adam in phase 2, and starts MESA\'s afresh', async () => {
+    const data = arraySource(toyTransitions(new Rng(3), 200));
+    const steps = (r: { phaseState: { meta: Record<string, unknown> } }) => (r.phaseState.meta.optimizers as { critic: { step: number } }).critic.step;
+    const mt = await train(inputs('multitask', 'twin-mlp', 4));
+    const mtAdapted = await adapt({ models: mt.models, phaseState: mt.phaseState, data, gammaRisk: 0.5, iterations: 3, batchSize: 32, seed: 1 });
+    assert.equal(steps(mtAdapted), 7);
+    const mesa = await train(inputs('mesa', 'weight-transform', 2));
+    const mesaAdapted = await adapt({ models: mesa.models, phaseState: mesa.phaseState, data, gammaRisk: 0.5, iterations: 3, batchSize: 32, seed: 1 });
+    assert.equal(steps(mesaAdapted), 3);
+  });
+
   it('adapts a MESA critic on test data without touching the task policy', async () => {
     const base = await train(inputs('mesa', 'weight-transform', 3));
     const before = base.models.criticValues.map((v) => v.slice());

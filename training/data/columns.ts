@@ -1,18 +1,9 @@
 import { DatasetError } from './errors.js';
 import type { TransitionInput, Transitions } from './schema.js';
 
-/** Column storage with room for `capacity` rows; the builder and the replay buffer fill it. */
-export interface ColumnStore {
+/** The columns of `Transitions` with room for `capacity` rows; the builder and the replay buffer fill it. */
+export interface ColumnStore extends Omit<Transitions, 'size'> {
   readonly capacity: number;
-  readonly observationSize: number;
-  readonly actionSize: number;
-  readonly obs: Float32Array;
-  readonly action: Float32Array;
-  readonly reward: Float32Array;
-  readonly nextObs: Float32Array;
-  readonly constraint: Uint8Array;
-  readonly done: Uint8Array;
-  readonly envId: Int32Array;
 }
 
 export function checkSizes(observationSize: number, actionSize: number): void {

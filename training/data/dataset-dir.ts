@@ -53,16 +53,31 @@ export function writeDatasetDir(dir: string, contents: DatasetFolderContents): D
   } catch (e) {
     throw new DatasetError(`cannot create ${dir}: ${fsReason(e)}`);
   }
-  const digits = Math.max(2, String(contents.train.length - 1).length);
-  const train = contents.train.map((_, i) => `train-${String(i).padStart(digits, '0')}.arrow`);
+  const train = trainFileNames(contents.train.length);
   contents.train.forEach((d, i) => writeDatasetFile(join(dir, train[i]), d));
-  writeDatasetFile(join(dir, 'test.arrow'), contents.test);
+  writeDatasetFile(join(dir, TEST_FILE), contents.test);
+  return writeDatasetManifest(dir, { domain: contents.domain, seed: contents.seed, trainCount: contents.train.length });
+}
+
+export const TEST_FILE = 'test.arrow';
+
+/** `train-00.arrow …` for `count` training datasets. */
+export function trainFileNames(count: number): string[] {
+  const digits = Math.max(2, String(count - 1).length);
+  return Array.from({ length: count }, (_, i) => `train-${String(i).padStart(digits, '0')}.arrow`);
+}
+
+/**
+ * Writes the manifest of a folder whose dataset files are already in place (they are written
+ * first, so a folder with a manifest is complete).
+ */
+export function writeDatasetManifest(dir: string, contents: { domain: DatasetDomain; seed: number; trainCount: number }): DatasetManifest {
   const manifest: DatasetManifest = {
     formatVersion: FORMAT_VERSION,
     domain: contents.domain,
     seed: contents.seed,
-    train,
-    test: 'test.arrow',
+    train: trainFileNames(contents.trainCount),
+    test: TEST_FILE,
     createdAt: new Date().toISOString(),
   };
   const path = join(dir, MANIFEST_FILE);

@@ -8,7 +8,7 @@ export { DatasetError } from './errors.js';
 export { TransitionBuilder } from './builder.js';
 export { concatTransitions, takeRows } from './columns.js';
 export { METADATA_KEY, readDatasetFile, writeDatasetFile } from './arrow-file.js';
-export { MANIFEST_FILE, loadDatasetDir, loadTestDataset, manifestSchema, writeDatasetDir } from './dataset-dir.js';
+export { MANIFEST_FILE, TEST_FILE, loadDatasetDir, loadTestDataset, manifestSchema, trainFileNames, writeDatasetDir, writeDatasetManifest } from './dataset-dir.js';
 export type { DatasetCollection, DatasetFolderContents, DatasetManifest, TestDatasetExpectations } from './dataset-dir.js';
 export { ReplayBuffer, sampleWithoutReplacement } from './replay.js';
 export { IMPORT_FORMATS, importDataset } from './import/index.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -50,6 +50,20 @@ describe('collect', () => {
     assert.match(loaded.train[1].meta.environments[0].description, /^B = diag/);
     const again = await collect({ domain: 'navigation1', seed: 4, trainSize: 300, envs: 3 });
     assert.deepEqual(again.train[2].transitions.obs, loaded.train[2].transitions.obs);
+  });
+
+  it('resumes a collection: finished datasets of the same command are kept, others are rebuilt', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mesa-collect-')), 'nav2');
+    const options = { domain: 'navigation2', seed: 5, trainSize: 100, envs: 2 } as const;
+    await collectToFolder(dir, options);
+    const stamp = () => statSync(join(dir, 'train-01.arrow')).mtimeMs;
+    const before = stamp();
+    await new Promise((r) => setTimeout(r, 20));
+    await collectToFolder(dir, options, true);
+    assert.equal(stamp(), before, 'the finished dataset was reused');
+    await collectToFolder(dir, { ...options, trainSize: 120 }, true);
+    assert.notEqual(stamp(), before, 'a different size is collected again');
+    assert.equal(loadDatasetDir(dir).train[1].meta.size, 120);
   });
 
   it('collects random test episodes that run on through violations', async () => {

@@ -1,0 +1,78 @@
+/**
+ * Shield decision latency: p50/p99/p99.9/max over N ticks paced at 1 kHz in one process, for the
+ * onnxruntime engine and the plain-TypeScript engine on the same weights, as ratios to the
+ * TypeScript engine measured in the same run. Counts ticks whose decision finished after the next
+ * tick was due (missed 1 ms deadlines).
+ * Usage: npm run bench:runtime [-- --ticks N]   (the issue's figure uses 10^6 ticks: about 17 minutes per row)
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng, box, uniformBox } from '../../sim/index.js';
+import { Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
+import { SafetyCritic, type CriticArchitecture } from '../../training/critic.js';
+import { exportBundle } from '../../training/export/index.js';
+import { RecoveryPolicy } from '../../training/policies.js';
+
+const ticksArg = process.argv.indexOf('--ticks');
+const ticks = ticksArg >= 0 ? Number(process.argv[ticksArg + 1]) : 100_000;
+const PERIOD_NS = 1_000_000n;
+
+async function bundle(architecture: CriticArchitecture, recoveryKind: 'gaussian' | 'deterministic'): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'mesa-bench-')), architecture);
+  const critic = new SafetyCritic(architecture, 2, 2);
+  const recovery = new RecoveryPolicy(recoveryKind, 2, uniformBox(2, -1, 1));
+  await exportBundle(dir, {
+    domain: 'navigation1', critic, criticValues: critic.init(new Rng(1)), recovery, recoveryValues: recovery.init(new Rng(2)),
+    observationSpace: box([-Infinity, -Infinity], [Infinity, Infinity]), actionSpace: uniformBox(2, -1, 1), neutralAction: [0, 0], epsRisk: 0.3, gammaRisk: 0.8,
+    provenance: { method: 'external', datasets: [], iterations: {}, seed: null, command: null },
+  });
+  return dir;
+}
+
+async function measure(dir: string, engine: Engine): Promise<{ p50: number; p99: number; p999: number; max: number; missed: number }> {
+  const models = await loadShieldModels(dir, engine);
+  const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
+  const rng = new Rng(3);
+  const obs = { values: new Float64Array(2), stampNs: 0 };
+  const cmd = { values: new Float64Array(2), stampNs: 0 };
+  const latencies = new Float64Array(ticks);
+  let missed = 0;
+  let due = process.hrtime.bigint();
+  for (let i = -1000; i < ticks; i++) {
+    while (process.hrtime.bigint() < due);
+    const start = process.hrtime.bigint();
+    const now = Number(start);
+    obs.values[0] = rng.uniformIn(-50, 0);
+    obs.values[1] = rng.uniformIn(-5, 5);
+    cmd.values[0] = rng.uniformIn(-1, 1);
+    cmd.values[1] = rng.uniformIn(-1, 1);
+    obs.stampNs = cmd.stampNs = now;
+    await shield.decide(obs, cmd, now);
+    const end = process.hrtime.bigint();
+    due += PERIOD_NS;
+    if (i >= 0) {
+      latencies[i] = Number(end - start) / 1e3;
+      if (end > due) missed += 1;
+    }
+    if (end > due + 10n * PERIOD_NS) due = end;
+  }
+  await models.release();
+  latencies.sort();
+  const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed };
+}
+
+console.log(`command: npm run bench:runtime -- --ticks ${ticks}`);
+console.log(`node ${process.version}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
+for (const [architecture, kind, label] of [['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const) {
+  const dir = await bundle(architecture, kind);
+  const ts = await measure(dir, 'typescript');
+  const ort = await measure(dir, 'onnxruntime');
+  for (const [engine, r] of [['typescript', ts], ['onnxruntime', ort]] as const) {
+    console.log(
+      `${label.padEnd(40)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
+        `missed ${r.missed}  (p99 ${(r.p99 / ts.p99).toFixed(2)}x the TypeScript engine)`,
+    );
+  }
+}

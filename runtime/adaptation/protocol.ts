@@ -1,0 +1,48 @@
+/** Messages between the control process and the adaptation worker thread. */
+
+export interface AdaptationSettings {
+  /** Bundle the worker starts from (must carry its training parameters). */
+  readonly bundle: string;
+  /** The offline test-environment dataset (.arrow) trained on alongside the online transitions. */
+  readonly offlineData: string | null;
+  /** Folder where candidate bundles are written. */
+  readonly candidateDir: string;
+  readonly gammaRisk: number;
+  readonly epsRisk: number;
+  /** Critic + recovery updates between two candidates. */
+  readonly iterationsPerCandidate: number;
+  readonly batchSize: number;
+  /** Share of transitions kept out of training to check candidates. */
+  readonly heldOutFraction: number;
+  /** A candidate must flag at least this share of held-out violating transitions (risk > eps). */
+  readonly minRecall: number;
+  /** Largest accepted |onnxruntime - tfjs| risk difference on the held-out buffer. */
+  readonly parityTolerance: number;
+  readonly seed: number;
+}
+
+/** Transitions as flat columns, transferred without copying. */
+export interface TransitionChunk {
+  readonly size: number;
+  readonly obs: Float32Array;
+  readonly action: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly constraint: Uint8Array;
+  readonly done: Uint8Array;
+}
+
+export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
+
+export interface CandidateReport {
+  readonly dir: string;
+  readonly iteration: number;
+  readonly recall: number | null;
+  readonly parityError: number;
+  readonly heldOut: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly transitions: number }
+  | { readonly type: 'candidate'; readonly report: CandidateReport }
+  | { readonly type: 'rejected'; readonly report: CandidateReport; readonly reason: string }
+  | { readonly type: 'stopped' };

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The shield's one YAML config. Keys are snake_case and reuse Recovery RL's names where they
+ * exist (eps_safe, gamma_safe, tau_safe). Every error names the key path and what was expected.
+ */
+const unit = (what: string) => z.number({ error: `expected ${what}, a number in (0, 1)` }).gt(0, `expected ${what} in (0, 1)`).lt(1, `expected ${what} in (0, 1)`);
+const positive = z.number().positive();
+
+const shieldSchema = z.strictObject({
+  /** Threshold of the Recovery RL rule; defaults to the bundle's eps_risk. */
+  eps_safe: unit('a risk threshold').optional(),
+  fallback: z.enum(['recovery', 'hold', 'passthrough']).default('recovery'),
+  engine: z.enum(['onnxruntime', 'typescript']).default('onnxruntime'),
+  hysteresis: z
+    .strictObject({ enter: unit('a risk level').optional(), exit: unit('a risk level').optional(), ticks: z.int().min(1).optional() })
+    .nullable()
+    .default(null),
+  max_state_age_ms: positive.default(100),
+  max_command_age_ms: positive.default(100),
+  max_bypass_s: positive.default(60),
+});
+
+const mqttSchema = z.strictObject({
+  /** `embedded` starts an in-process broker; otherwise an mqtt:// or mqtts:// URL. */
+  broker: z.string().default('embedded'),
+  prefix: z.string().min(1).default('mesa_shield'),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+  payload: z.enum(['json', 'binary']).default('json'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), reject_unauthorized: z.boolean().default(true) }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  bundle: z.string().min(1, 'expected the path of a model bundle'),
+  shield: shieldSchema.prefault({}),
+  logging: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), stats_interval_s: positive.default(10) }).prefault({}),
+  transport: z
+    .strictObject({
+      kind: z.enum(['mqtt', 'inproc']).default('mqtt'),
+      /** `command`: decide on each proposed command; `rate`: decide on a timer. */
+      tick: z.enum(['command', 'rate']).default('command'),
+      rate_hz: positive.default(50),
+      mqtt: mqttSchema.prefault({}),
+    })
+    .prefault({}),
+  log: z.strictObject({ dir: z.string().min(1), rotate_mb: positive.default(64) }).nullable().default(null),
+  adaptation: z
+    .strictObject({ enabled: z.boolean().default(false), gamma_safe: unit('a discount').optional(), tau_safe: unit('a Polyak rate').optional() })
+    .nullable()
+    .default(null),
+});
+
+export type ShieldConfig = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseConfig(value: unknown, source = 'config'): ShieldConfig {
+  const r = configSchema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+  throw new ConfigError(`${source}: ${lines.join('; ')}`);
+}
+
+export function loadConfig(path: string): ShieldConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${path}: cannot read the config (${e instanceof Error ? e.message : String(e)})`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid YAML (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseConfig(value, path);
+}

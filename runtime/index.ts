@@ -1,0 +1,16 @@
+export type { Decision, DecisionReason, DecisionSource, FallbackMode, StampedVector, TickRecord } from './core/decision.js';
+export { Shield } from './core/shield.js';
+export type { Hysteresis, ShieldOptions } from './core/shield.js';
+export { loadShieldModels, modelsFromBundle } from './models/shield-models.js';
+export type { Engine, ShieldModels } from './models/shield-models.js';
+export { CompiledGraph } from './models/typescript-engine.js';
+export { ConfigError, configSchema, loadConfig, parseConfig } from './config.js';
+export type { ShieldConfig } from './config.js';
+export { ShieldStats } from './stats.js';
+export type { StatsSnapshot } from './stats.js';
+export { runSimLoop } from './sim-loop.js';
+export type { Gate, SimLoopEpisode, SimLoopOptions, SimLoopSummary } from './sim-loop.js';
+export { createShield } from './create-shield.js';
+export { OnlineAdaptation } from './adaptation/online-adaptation.js';
+export type { OnlineAdaptationEvents, OnlineTransition } from './adaptation/online-adaptation.js';
+export type { AdaptationSettings, CandidateReport } from './adaptation/protocol.js';

@@ -1,0 +1,102 @@
+import { getDomain, randomPolicy, Rng, type DomainId, type Env, type EnvParams } from '../sim/index.js';
+import type { Decision, StampedVector } from './core/decision.js';
+
+/** Anything that gates a proposal: the Shield, or a transport wrapping one. */
+export interface Gate {
+  decide(observation: StampedVector | null, proposed: StampedVector | null, nowNs: number): Decision | Promise<Decision>;
+}
+
+export interface SimLoopEpisode {
+  readonly episode: number;
+  readonly return: number;
+  readonly length: number;
+  /** The episode ended in a violation (episodes end at the first one, as online). */
+  readonly violation: boolean;
+  /** Ticks on which the recovery policy replaced the controller's proposal. */
+  readonly interventions: number;
+  readonly fallbacks: number;
+}
+
+export interface SimLoopSummary {
+  readonly episodes: number;
+  readonly violations: number;
+  readonly meanReturn: number;
+  readonly stderrReturn: number;
+  readonly interventionRate: number;
+  readonly fallbackRate: number;
+}
+
+export interface SimLoopOptions {
+  readonly domain: DomainId;
+  /** The environment to run (default: the test environment of the distribution drawn with `seed`). */
+  readonly params?: EnvParams;
+  readonly episodes: number;
+  readonly seed: number;
+  /** The task controller whose proposals are gated (default: uniformly random actions). */
+  readonly controller?: (observation: Float64Array) => ArrayLike<number>;
+  /** null runs the controller unshielded, for comparison. */
+  readonly gate: Gate | null;
+  readonly onEpisode?: (e: SimLoopEpisode) => void;
+}
+
+/**
+ * Simulation in the loop: the simulator produces the state, the task controller proposes, the
+ * gate decides, and the simulator applies the decided action. The clock is the simulated time,
+ * so inputs are always fresh and results do not depend on the host's speed.
+ */
+export async function runSimLoop(options: SimLoopOptions): Promise<{ episodes: SimLoopEpisode[]; summary: SimLoopSummary }> {
+  const domain = getDomain(options.domain);
+  const rng = new Rng(options.seed);
+  const params = options.params ?? domain.sampleEnvironments(rng.fork('environments')).test;
+  const env: Env = await domain.make(params);
+  const controller = options.controller ?? randomPolicy(env.actionSpace, rng.fork('controller'));
+  const seeds = rng.fork('episodes');
+  const episodes: SimLoopEpisode[] = [];
+  const stepNs = 1e6;
+  let nowNs = 0;
+  try {
+    for (let e = 0; e < options.episodes; e++) {
+      let obs = env.reset(seeds.nextUint32() & 0x7fffffff);
+      let ret = 0;
+      let interventions = 0;
+      let fallbacks = 0;
+      for (;;) {
+        nowNs += stepNs;
+        const proposal = controller(obs);
+        let action: ArrayLike<number> = proposal;
+        if (options.gate) {
+          const d = await options.gate.decide({ values: obs, stampNs: nowNs }, { values: proposal, stampNs: nowNs }, nowNs);
+          action = Float64Array.from(d.action);
+          if (d.source === 'recovery') interventions += 1;
+          if (d.source === 'fallback') fallbacks += 1;
+        }
+        const r = env.step(action);
+        ret += r.reward;
+        obs = r.observation;
+        if (r.done || r.truncated) {
+          const summary = { episode: e + 1, return: ret, length: r.info.step, violation: r.constraint === 1, interventions, fallbacks };
+          episodes.push(summary);
+          options.onEpisode?.(summary);
+          break;
+        }
+      }
+    }
+  } finally {
+    env.close();
+  }
+  const n = episodes.length;
+  const mean = episodes.reduce((s, e) => s + e.return, 0) / n;
+  const variance = n > 1 ? episodes.reduce((s, e) => s + (e.return - mean) ** 2, 0) / (n - 1) : 0;
+  const steps = episodes.reduce((s, e) => s + e.length, 0);
+  return {
+    episodes,
+    summary: {
+      episodes: n,
+      violations: episodes.filter((e) => e.violation).length,
+      meanReturn: mean,
+      stderrReturn: Math.sqrt(variance / n),
+      interventionRate: episodes.reduce((s, e) => s + e.interventions, 0) / steps,
+      fallbackRate: episodes.reduce((s, e) => s + e.fallbacks, 0) / steps,
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from '../../runtime/index.js';
+
+describe('shield config', () => {
+  it('fills in the defaults', () => {
+    const c = parseConfig({ bundle: 'models/navigation1-mesa' });
+    assert.equal(c.shield.fallback, 'recovery');
+    assert.equal(c.shield.engine, 'onnxruntime');
+    assert.equal(c.shield.eps_safe, undefined, 'eps_safe defaults to the bundle\'s');
+    assert.equal(c.transport.kind, 'mqtt');
+    assert.equal(c.transport.mqtt.broker, 'embedded');
+    assert.equal(c.logging.stats_interval_s, 10);
+  });
+
+  it('names the key path and the expected value in every error', () => {
+    assert.throws(() => parseConfig({ bundle: 'b', shield: { eps_safe: 2 } }), /shield\.eps_safe: expected a risk threshold in \(0, 1\)/);
+    assert.throws(() => parseConfig({ bundle: 'b', shield: { fallback: 'ignore' } }), /shield\.fallback:/);
+    assert.throws(() => parseConfig({ bundle: 'b', shield: { hysteresis: { ticks: 0 } } }), /shield\.hysteresis\.ticks:/);
+    assert.throws(() => parseConfig({ bundle: 'b', shield: { esp_safe: 0.2 } }), /shield: .*esp_safe/);
+    assert.throws(() => parseConfig({}), /bundle:/);
+  });
+
+  it('reads YAML and reports a file that is not YAML', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesa-config-'));
+    writeFileSync(join(dir, 'ok.yaml'), 'bundle: b\nshield:\n  eps_safe: 0.2\n  hysteresis: { enter: 0.3, exit: 0.1 }\n');
+    assert.equal(loadConfig(join(dir, 'ok.yaml')).shield.hysteresis?.exit, 0.1);
+    writeFileSync(join(dir, 'bad.yaml'), 'bundle: [unclosed\n');
+    assert.throws(() => loadConfig(join(dir, 'bad.yaml')), (e: unknown) => e instanceof ConfigError && /bad\.yaml: not valid YAML/.test(e.message));
+    assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /cannot read/);
+  });
+});

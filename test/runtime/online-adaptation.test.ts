@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { Rng } from '../../sim/index.js';
+import { OnlineAdaptation, Shield, loadShieldModels, type AdaptationSettings, type ShieldOptions } from '../../runtime/index.js';
+import { writeModelBundle } from '../../training/model-bundle.js';
+import { train } from '../../training/train.js';
+import { arraySource, toyTransitions } from '../support/data.js';
+import { useTrainingBackend } from '../support/tf.js';
+
+const options: ShieldOptions = { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 10 };
+
+function waitFor<T>(emitter: OnlineAdaptation, event: 'accepted' | 'rejected' | 'restarted', count = 1, timeoutMs = 60_000): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const seen: T[] = [];
+    const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
+    emitter.on(event, (...args: unknown[]) => {
+      seen.push(args as T);
+      if (seen.length === count) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    });
+  });
+}
+
+describe('online adaptation', () => {
+  let bundle = '';
+  before(async () => {
+    await useTrainingBackend();
+    const rng = new Rng(1);
+    const result = await train({
+      method: 'rrl',
+      spec: { method: 'rrl', domain: 'toy', observationSize: 1, actionLow: [-1], actionHigh: [1], criticArchitecture: 'twin-mlp', criticHidden: [16], recoveryKind: 'gaussian' },
+      train: [],
+      pooled: arraySource(toyTransitions(rng, 10)),
+      test: arraySource(toyTransitions(rng, 300)),
+      gammaRisk: 0.5,
+      iterations: 50,
+      batchSize: 32,
+      seed: 1,
+    });
+    bundle = join(mkdtempSync(join(tmpdir(), 'mesa-online-')), 'start');
+    await writeModelBundle(bundle, result.models, { epsRisk: 0.3, gammaRisk: 0.5, provenance: { datasets: [], iterations: {}, seed: 1, command: null } });
+  });
+
+  const settings = (overrides: Partial<AdaptationSettings> = {}): AdaptationSettings => ({
+    bundle,
+    offlineData: null,
+    candidateDir: mkdtempSync(join(tmpdir(), 'mesa-candidates-')),
+    gammaRisk: 0.5,
+    epsRisk: 0.3,
+    iterationsPerCandidate: 20,
+    batchSize: 32,
+    heldOutFraction: 0.2,
+    minRecall: 0,
+    parityTolerance: 1e-4,
+    seed: 3,
+    ...overrides,
+  });
+
+  function feed(adaptation: OnlineAdaptation, n: number): void {
+    const t = toyTransitions(new Rng(9), n);
+    for (let i = 0; i < n; i++) adaptation.record({ obs: [t.obs[i]], action: [t.action[i]], nextObs: [t.nextObs[i]], constraint: t.constraint[i] as 0 | 1, done: t.done[i] === 1 });
+    adaptation.flush();
+  }
+
+  it('trains on recorded transitions in a worker and swaps checked candidates into the shield between ticks', async () => {
+    const models = await loadShieldModels(bundle, 'typescript');
+    const shield = new Shield(models, options);
+    const adaptation = new OnlineAdaptation(shield, settings());
+    const accepted = waitFor<[{ dir: string; parityError: number }]>(adaptation, 'accepted');
+    adaptation.start();
+    feed(adaptation, 400);
+    const [[report]] = await accepted;
+    assert.ok(report.parityError < 1e-4);
+    assert.equal(shield.models, models, 'nothing changes before the next tick');
+    await shield.decide({ values: [0], stampNs: 0 }, { values: [0], stampNs: 0 }, 0);
+    assert.notEqual(shield.models, models);
+    assert.equal(shield.models?.engine, 'typescript');
+    await adaptation.stop();
+  });
+
+  it('drops a candidate that fails its checks, with the reason', async () => {
+    const shield = new Shield(await loadShieldModels(bundle, 'typescript'), options);
+    const adaptation = new OnlineAdaptation(shield, settings({ parityTolerance: -1 }));
+    const rejected = waitFor<[unknown, string]>(adaptation, 'rejected');
+    adaptation.start();
+    feed(adaptation, 400);
+    const [[, reason]] = await rejected;
+    assert.match(reason, /onnxruntime and tfjs disagree/);
+    await adaptation.stop();
+  });
+
+  it('restarts a crashed worker with growing backoff while the shield keeps deciding', async () => {
+    const models = await loadShieldModels(bundle, 'typescript');
+    const shield = new Shield(models, options);
+    const adaptation = new OnlineAdaptation(shield, settings({ bundle: join(bundle, 'missing') }), { initialBackoffMs: 50, maxBackoffMs: 200 });
+    const restarts = waitFor<[number]>(adaptation, 'restarted', 3);
+    const t0 = Date.now();
+    adaptation.start();
+    await restarts;
+    assert.ok(Date.now() - t0 >= 50 + 100, 'the backoff grows between restarts');
+    const d = await shield.decide({ values: [0], stampNs: 0 }, { values: [0], stampNs: 0 }, 0);
+    assert.equal(shield.models, models, 'the last good models stay');
+    assert.notEqual(d.source, 'fallback');
+    await adaptation.stop();
+  });
+});
