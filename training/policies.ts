@@ -97,6 +97,7 @@ export class SquashedGaussianActor {
   readonly net: Mlp;
   readonly scaling: ActionScaling;
 
+  /** `hidden` defaults to the reference's 2 x 256. */
   constructor(
     readonly observationSize: number,
     readonly actionSpace: Box,
@@ -134,6 +135,25 @@ export class SquashedGaussianActor {
     const correction = tf.log(tf.add(tf.mul(this.scaling.scale, tf.sub(1, tf.square(squashed))), 1e-6));
     const logProb = tf.sum(tf.sub(gaussianLogProb, correction), 1, true) as tf.Tensor2D;
     return { action: tf.add(tf.mul(squashed, this.scaling.scale), this.scaling.offset) as tf.Tensor2D, logProb };
+  }
+
+  /**
+   * One observation's action, as `sample` (given `rng`, drawing the same normals) or
+   * `deterministic` (given null) would give it. Only the network runs in tfjs; the clamp, noise
+   * and squashing are a few scalar operations, which costs far less than their kernels would.
+   */
+  act(params: readonly tf.Tensor[], obs: ArrayLike<number>, rng: Rng | null): Float64Array {
+    const act = this.actionSpace.size;
+    const out = tf.tidy(() => this.net.forward(params, tf.tensor2d(Float32Array.from(obs), [1, this.observationSize])));
+    const raw = out.dataSync();
+    out.dispose();
+    const action = new Float64Array(act);
+    for (let i = 0; i < act; i++) {
+      const logStd = Math.min(SAC_LOG_STD[1], Math.max(SAC_LOG_STD[0], raw[act + i]));
+      const u = rng ? raw[i] + Math.exp(logStd) * rng.normal() : raw[i];
+      action[i] = Math.tanh(u) * this.scaling.scale[i] + this.scaling.offset[i];
+    }
+    return action;
   }
 
   /** The deterministic (evaluation) action: tanh(mean) * scale + offset. */

@@ -1,50 +1,222 @@
 /**
- * Soft Actor-Critic, the task policy (spec section 6.1, following the reference's PyTorch SAC):
- *   y        = r + mask * gamma * (min(Q1', Q2')(s', a') - alpha * log pi(a' | s')),  a' ~ pi(. | s')
- *   L_Q      = mean (Q1(s, a) - y)^2 + mean (Q2(s, a) - y)^2
- *   L_pi     = mean (alpha * log pi(a | s) - min(Q1, Q2)(s, a)),   a ~ pi(. | s) (reparameterised)
- *   Q'      <- (1 - tau) Q' + tau Q       after every update
- * Critic step first, then the actor step against the updated critic.
+ * Soft Actor-Critic, the task policy (spec 6.1, after pranz24's PyTorch SAC, which the reference
+ * follows). One update on a batch (s, a, r, s', mask):
+ *
+ *   y     = r + mask * gamma * (min_k Qbar_k(s', a') - alpha log pi(a'|s')),   a' ~ pi(.|s')
+ *   L_Q   = mean (Q_1(s, a) - y)^2 + mean (Q_2(s, a) - y)^2                 -> Adam step on Q_1, Q_2
+ *   L_pi  = mean (alpha log pi(a~|s) - min_k Q_k(s, a~)),   a~ ~ pi(.|s)     -> Adam step on pi
+ *   Qbar <- (1 - tau) Qbar + tau Q
+ *
+ * The actor step uses the critics just updated (standard SAC order, spec D28). alpha is fixed.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Box, Env, Rng } from '../sim/index.js';
-import { randomPolicy } from '../sim/index.js';
-import { ReplayBuffer, type Transitions } from './data/index.js';
-import { adam, type ParamOptimizer } from './nn/adam.js';
+import type { Box, DomainId, Rng } from '../sim/index.js';
+import { sampleWithoutReplacement } from './data/index.js';
+import { adam, type AdamState, type ParamOptimizer } from './nn/adam.js';
 import { Mlp } from './nn/mlp.js';
 import { createVariablesFrom, readValues } from './nn/module.js';
-import { stopGradient } from './nn/ops.js';
 import { SquashedGaussianActor } from './policies.js';
 import { polyakUpdate } from './risk-learner.js';
+import { DOMAIN_SETTINGS } from './settings.js';
 
 export interface SacConfig {
-  /** Reward discount. */
+  /** Discount of the task return. */
   readonly gamma: number;
-  /** Polyak rate of the target critics. */
+  /** Polyak rate of the target critics, applied after every update. */
   readonly tau: number;
-  /** Fixed entropy temperature (no automatic tuning). */
+  /** Entropy temperature; fixed, as in the reference (no automatic tuning). */
   readonly alpha: number;
-  /** Adam learning rate of actor and critics. */
+  /** Adam learning rate of the actor and of the critics (PyTorch's other Adam defaults). */
   readonly lr: number;
+  /** Transitions per update; the loop starts updating once the replay holds more than this. */
   readonly batchSize: number;
-  /** Hidden layer widths of actor and critics. */
+  /** Hidden widths of the actor and of each critic (ReLU). */
   readonly hidden: readonly number[];
+  /** Replay capacity in transitions; the oldest is overwritten past it. */
   readonly replayCapacity: number;
-  /** Uniformly random actions for this many environment steps before the actor acts. */
+  /** Environment steps at the start of a run whose actions are uniformly random. */
   readonly startSteps: number;
 }
 
-export const SAC_DEFAULTS: SacConfig = { gamma: 0.99, tau: 0.005, alpha: 0.2, lr: 3e-4, batchSize: 256, hidden: [256, 256], replayCapacity: 1_000_000, startSteps: 10_000 };
+/** The reference's settings, with pranz24's start_steps (the locomotion value). */
+export const SAC_DEFAULTS: SacConfig = {
+  gamma: 0.99,
+  tau: 0.005,
+  alpha: 0.2,
+  lr: 3e-4,
+  batchSize: 256,
+  hidden: [256, 256],
+  replayCapacity: 1_000_000,
+  startSteps: 10_000,
+};
 
+/** The reference's settings for a domain (spec 6.3: only start_steps differs). */
+export function sacConfig(domain: DomainId, overrides: Partial<SacConfig> = {}): SacConfig {
+  return { ...SAC_DEFAULTS, startSteps: DOMAIN_SETTINGS[domain].startSteps, ...overrides };
+}
+
+/** Transitions for one update, row-major float32; `reward` and `mask` (= 1 - done) hold one value per row. */
+export interface TaskBatch {
+  readonly size: number;
+  readonly obs: Float32Array;
+  readonly action: Float32Array;
+  readonly reward: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly mask: Float32Array;
+}
+
+/**
+ * SAC's replay of (s, a, r, s', mask). Storage starts small and doubles as transitions arrive, so a
+ * short run does not allocate the full capacity; once full, the oldest transition is overwritten.
+ */
+export class TaskReplay {
+  #rows = 0;
+  #size = 0;
+  #oldest = 0;
+  #obs = new Float32Array(0);
+  #action = new Float32Array(0);
+  #reward = new Float32Array(0);
+  #nextObs = new Float32Array(0);
+  #mask = new Float32Array(0);
+
+  constructor(
+    readonly observationSize: number,
+    readonly actionSize: number,
+    readonly capacity = SAC_DEFAULTS.replayCapacity,
+  ) {
+    if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`replay capacity must be a positive integer, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, mask: number): void {
+    const [d, k] = [this.observationSize, this.actionSize];
+    if (obs.length !== d || nextObs.length !== d || action.length !== k) {
+      throw new RangeError(`transition has obs ${obs.length}, action ${action.length}, nextObs ${nextObs.length}; expected ${d}, ${k}, ${d}`);
+    }
+    let slot: number;
+    if (this.#size < this.capacity) {
+      if (this.#size === this.#rows) this.#grow();
+      slot = this.#size++;
+    } else {
+      slot = this.#oldest;
+      this.#oldest = (this.#oldest + 1) % this.capacity;
+    }
+    this.#obs.set(obs, slot * d);
+    this.#action.set(action, slot * k);
+    this.#reward[slot] = reward;
+    this.#nextObs.set(nextObs, slot * d);
+    this.#mask[slot] = mask;
+  }
+
+  /** `batchSize` transitions drawn uniformly without replacement (all of them if fewer are stored). */
+  sample(rng: Rng, batchSize: number): TaskBatch {
+    if (this.#size === 0) throw new RangeError('cannot sample from an empty replay');
+    const rows = sampleWithoutReplacement(rng, this.#size, batchSize);
+    const [d, k, n] = [this.observationSize, this.actionSize, rows.length];
+    const batch = {
+      size: n,
+      obs: new Float32Array(n * d),
+      action: new Float32Array(n * k),
+      reward: new Float32Array(n),
+      nextObs: new Float32Array(n * d),
+      mask: new Float32Array(n),
+    };
+    rows.forEach((row, i) => {
+      batch.obs.set(this.#obs.subarray(row * d, row * d + d), i * d);
+      batch.action.set(this.#action.subarray(row * k, row * k + k), i * k);
+      batch.reward[i] = this.#reward[row];
+      batch.nextObs.set(this.#nextObs.subarray(row * d, row * d + d), i * d);
+      batch.mask[i] = this.#mask[row];
+    });
+    return batch;
+  }
+
+  #grow(): void {
+    const rows = Math.min(this.capacity, Math.max(1024, 2 * this.#rows));
+    const widen = (a: Float32Array, width: number) => {
+      const b = new Float32Array(rows * width);
+      b.set(a);
+      return b;
+    };
+    this.#obs = widen(this.#obs, this.observationSize);
+    this.#action = widen(this.#action, this.actionSize);
+    this.#reward = widen(this.#reward, 1);
+    this.#nextObs = widen(this.#nextObs, this.observationSize);
+    this.#mask = widen(this.#mask, 1);
+    this.#rows = rows;
+  }
+}
+
+/** Two independent Q(s, a) networks on concat(s, a) with a linear output; parameters Q_1's then Q_2's. */
+export class TwinQ {
+  readonly heads: readonly [Mlp, Mlp];
+  readonly shapes: readonly (readonly number[])[];
+
+  constructor(observationSize: number, actionSize: number, hidden: readonly number[] = SAC_DEFAULTS.hidden) {
+    const head = () => new Mlp([observationSize + actionSize, ...hidden, 1], 'linear', 'xavier');
+    this.heads = [head(), head()];
+    this.shapes = [...this.heads[0].shapes, ...this.heads[1].shapes];
+  }
+
+  init(rng: Rng): Float32Array[] {
+    return this.heads.flatMap((h) => h.init(rng));
+  }
+
+  /** Q_1 and Q_2 for a batch, each [batch, 1]. */
+  values(params: readonly tf.Tensor[], obs: tf.Tensor2D, action: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+    const x = tf.concat([obs, action], 1);
+    const split = this.heads[0].shapes.length;
+    return [this.heads[0].forward(params.slice(0, split), x), this.heads[1].forward(params.slice(split), x)];
+  }
+
+  /** The clipped double-Q estimate min(Q_1, Q_2), [batch, 1]. */
+  min(params: readonly tf.Tensor[], obs: tf.Tensor2D, action: tf.Tensor2D): tf.Tensor2D {
+    const [q1, q2] = this.values(params, obs, action);
+    return tf.minimum(q1, q2);
+  }
+}
+
+export interface SacLosses {
+  /** L_Q: the sum of both critics' mean squared Bellman errors (before their step). */
+  readonly qLoss: number;
+  /** L_pi (before the actor's step). */
+  readonly actorLoss: number;
+}
+
+/**
+ * Everything that resumes an agent exactly: the actor's, critics' and target critics' values and
+ * both optimizers' step counts and moments. The replay is not part of it.
+ */
+export interface SacValues {
+  readonly actor: Float32Array[];
+  readonly critic: Float32Array[];
+  readonly target: Float32Array[];
+  readonly actorOptimizer: AdamState;
+  readonly criticOptimizer: AdamState;
+}
+
+interface BatchTensors {
+  readonly obs: tf.Tensor2D;
+  readonly action: tf.Tensor2D;
+  readonly reward: tf.Tensor2D;
+  readonly nextObs: tf.Tensor2D;
+  readonly mask: tf.Tensor2D;
+}
+
+/** The SAC agent: its networks as tf variables, its optimizers, acting and updating. */
 export class Sac {
   readonly actor: SquashedGaussianActor;
-  readonly #q: Mlp;
-  readonly #actorVars: tf.Variable[];
-  readonly #qVars: [tf.Variable[], tf.Variable[]];
-  readonly #targetVars: [tf.Variable[], tf.Variable[]];
+  readonly critic: TwinQ;
+  readonly actorVars: tf.Variable[];
+  readonly criticVars: tf.Variable[];
+  readonly targetVars: tf.Variable[];
   readonly #actorOpt: ParamOptimizer;
-  readonly #qOpt: ParamOptimizer;
+  readonly #criticOpt: ParamOptimizer;
 
+  /** Fresh networks drawn from `rng`; the target critics start as copies of the critics. */
   constructor(
     readonly observationSize: number,
     readonly actionSpace: Box,
@@ -52,131 +224,88 @@ export class Sac {
     rng: Rng,
   ) {
     this.actor = new SquashedGaussianActor(observationSize, actionSpace, config.hidden);
-    this.#q = new Mlp([observationSize + actionSpace.size, ...config.hidden, 1], 'linear', 'xavier');
-    this.#actorVars = createVariablesFrom(this.actor.shapes, this.actor.init(rng.fork('actor')));
-    const q1 = this.#q.init(rng.fork('q1'));
-    const q2 = this.#q.init(rng.fork('q2'));
-    this.#qVars = [createVariablesFrom(this.#q.shapes, q1), createVariablesFrom(this.#q.shapes, q2)];
-    this.#targetVars = [createVariablesFrom(this.#q.shapes, q1, false), createVariablesFrom(this.#q.shapes, q2, false)];
+    this.critic = new TwinQ(observationSize, actionSpace.size, config.hidden);
+    const criticValues = this.critic.init(rng.fork('critic'));
+    this.actorVars = createVariablesFrom(this.actor.shapes, this.actor.init(rng.fork('actor')));
+    this.criticVars = createVariablesFrom(this.critic.shapes, criticValues);
+    this.targetVars = createVariablesFrom(this.critic.shapes, criticValues, false);
     this.#actorOpt = adam(config.lr);
-    this.#qOpt = adam(config.lr);
+    this.#criticOpt = adam(config.lr);
   }
 
-  #minQ(params: readonly [readonly tf.Tensor[], readonly tf.Tensor[]], obs: tf.Tensor2D, action: tf.Tensor2D): tf.Tensor2D {
-    const x = tf.concat([obs, action], 1);
-    return tf.minimum(this.#q.forward(params[0], x), this.#q.forward(params[1], x));
+  /** The action for one observation: a sample of pi(.|s) drawn from `rng`, or tanh(mean) when deterministic. */
+  act(obs: ArrayLike<number>, rng: Rng, deterministic = false): Float64Array {
+    return this.actor.act(this.actorVars, obs, deterministic ? null : rng);
   }
 
-  /** An action for one observation: a sample of the policy, or its mean when `deterministic`. */
-  act(observation: ArrayLike<number>, rng: Rng, deterministic = false): Float64Array {
-    const a = tf.tidy(() => {
-      const obs = tf.tensor2d(Float32Array.from(observation), [1, this.observationSize]);
-      return deterministic ? this.actor.deterministic(this.#actorVars, obs) : this.actor.sample(this.#actorVars, obs, rng).action;
-    });
-    const values = Float64Array.from(a.dataSync());
-    a.dispose();
-    return values;
-  }
-
-  update(batch: Pick<Transitions, 'size' | 'obs' | 'action' | 'reward' | 'nextObs' | 'done'>, rng: Rng): { qLoss: number; actorLoss: number } {
+  /** One critic step, one actor step, one Polyak step; the noise of a' and a~ comes from `rng`. */
+  update(batch: TaskBatch, rng: Rng): SacLosses {
+    const { actor, critic, config } = this;
     const losses = tf.tidy(() => {
-      const n = batch.size;
-      const obs = tf.tensor2d(batch.obs, [n, this.observationSize]);
-      const action = tf.tensor2d(batch.action, [n, this.actionSpace.size]);
-      const nextObs = tf.tensor2d(batch.nextObs, [n, this.observationSize]);
-      const reward = tf.tensor2d(batch.reward, [n, 1]);
-      const mask = tf.tensor2d(Float32Array.from(batch.done, (d) => 1 - d), [n, 1]);
-      const next = this.actor.sample(this.#actorVars, nextObs, rng);
-      const softNext = tf.sub(this.#minQ(this.#targetVars, nextObs, next.action), tf.mul(this.config.alpha, next.logProb));
-      const y = stopGradient(tf.add(reward, tf.mul(tf.mul(mask, this.config.gamma), softNext)));
-      const qAll = [...this.#qVars[0], ...this.#qVars[1]];
+      const b = this.#tensors(batch);
+      const next = actor.sample(this.actorVars, b.nextObs, rng);
+      const softNext = tf.sub(critic.min(this.targetVars, b.nextObs, next.action), tf.mul(next.logProb, config.alpha));
+      const y = tf.add(b.reward, tf.mul(tf.mul(b.mask, config.gamma), softNext));
       const q = tf.variableGrads(() => {
-        const x = tf.concat([obs, action], 1);
-        const e1 = tf.mean(tf.square(tf.sub(this.#q.forward(this.#qVars[0], x), y)));
-        const e2 = tf.mean(tf.square(tf.sub(this.#q.forward(this.#qVars[1], x), y)));
-        return tf.add(e1, e2) as tf.Scalar;
-      }, qAll);
-      this.#qOpt.apply(qAll, qAll.map((v) => q.grads[v.name]));
+        const [q1, q2] = critic.values(this.criticVars, b.obs, b.action);
+        return tf.add(tf.mean(tf.squaredDifference(q1, y)), tf.mean(tf.squaredDifference(q2, y))) as tf.Scalar;
+      }, this.criticVars);
+      this.#criticOpt.apply(this.criticVars, this.criticVars.map((v) => q.grads[v.name]));
       const pi = tf.variableGrads(() => {
-        const s = this.actor.sample(this.#actorVars, obs, rng);
-        return tf.mean(tf.sub(tf.mul(this.config.alpha, s.logProb), this.#minQ(this.#qVars, obs, s.action))) as tf.Scalar;
-      }, this.#actorVars);
-      this.#actorOpt.apply(this.#actorVars, this.#actorVars.map((v) => pi.grads[v.name]));
+        const { action, logProb } = actor.sample(this.actorVars, b.obs, rng);
+        return tf.mean(tf.sub(tf.mul(logProb, config.alpha), critic.min(this.criticVars, b.obs, action))) as tf.Scalar;
+      }, this.actorVars);
+      this.#actorOpt.apply(this.actorVars, this.actorVars.map((v) => pi.grads[v.name]));
       return tf.stack([q.value, pi.value]);
     });
     const [qLoss, actorLoss] = losses.dataSync();
     losses.dispose();
-    for (const k of [0, 1] as const) polyakUpdate(this.#targetVars[k], this.#qVars[k], this.config.tau);
+    polyakUpdate(this.targetVars, this.criticVars, config.tau);
     return { qLoss, actorLoss };
   }
 
-  /** The actor's parameter values (what a task-policy checkpoint needs). */
-  actorValues(): Float32Array[] {
-    return readValues(this.#actorVars);
+  values(): SacValues {
+    return {
+      actor: readValues(this.actorVars),
+      critic: readValues(this.criticVars),
+      target: readValues(this.targetVars),
+      actorOptimizer: this.#actorOpt.state(),
+      criticOptimizer: this.#criticOpt.state(),
+    };
+  }
+
+  /** Restores what `values()` returned (of an agent with the same sizes). */
+  load(values: SacValues): void {
+    assign(this.actorVars, this.actor.shapes, values.actor, 'actor');
+    assign(this.criticVars, this.critic.shapes, values.critic, 'critic');
+    assign(this.targetVars, this.critic.shapes, values.target, 'target critic');
+    this.#actorOpt.loadState(values.actorOptimizer);
+    this.#criticOpt.loadState(values.criticOptimizer);
   }
 
   dispose(): void {
-    tf.dispose([...this.#actorVars, ...this.#qVars.flat(), ...this.#targetVars.flat()]);
+    tf.dispose([...this.actorVars, ...this.criticVars, ...this.targetVars]);
+    this.#actorOpt.dispose();
+    this.#criticOpt.dispose();
+  }
+
+  #tensors(batch: TaskBatch): BatchTensors {
+    const [n, d, k] = [batch.size, this.observationSize, this.actionSpace.size];
+    return {
+      obs: tf.tensor2d(batch.obs, [n, d]),
+      action: tf.tensor2d(batch.action, [n, k]),
+      reward: tf.tensor2d(batch.reward, [n, 1]),
+      nextObs: tf.tensor2d(batch.nextObs, [n, d]),
+      mask: tf.tensor2d(batch.mask, [n, 1]),
+    };
   }
 }
 
-export interface SacStep {
-  readonly obs: Float64Array;
-  /** The action the environment applied (clipped, masked). */
-  readonly action: Float64Array;
-  readonly reward: number;
-  readonly nextObs: Float64Array;
-  readonly constraint: 0 | 1;
-  readonly done: boolean;
-}
-
-export interface SacEpisode {
-  readonly episode: number;
-  readonly return: number;
-  readonly length: number;
-  readonly violations: number;
-}
-
-export interface SacRunOptions {
-  readonly episodes: number;
-  /** Called after every environment step (dataset collection records these). */
-  readonly onStep?: (step: SacStep) => void;
-  readonly onEpisode?: (e: SacEpisode) => void;
-  /** Stop early, e.g. once a dataset is full. */
-  readonly shouldStop?: () => boolean;
-}
-
-/**
- * The standard loop: `startSteps` uniformly random actions, then the policy's samples; one update
- * per environment step once the replay buffer holds more than a batch. The replay stores the
- * environment's own termination (mask = 1 - done): a truncated episode keeps mask 1.
- */
-export function runSac(env: Env, agent: Sac, rng: Rng, options: SacRunOptions): SacEpisode[] {
-  const replay = new ReplayBuffer(env.observationSpace.size, env.actionSpace.size, agent.config.replayCapacity);
-  const explore = randomPolicy(env.actionSpace, rng.fork('start-steps'));
-  const episodes: SacEpisode[] = [];
-  let steps = 0;
-  for (let e = 0; e < options.episodes && !options.shouldStop?.(); e++) {
-    let obs = env.reset(rng.nextUint32() & 0x7fffffff);
-    let ret = 0;
-    let violations = 0;
-    let length = 0;
-    for (;;) {
-      const proposal = steps < agent.config.startSteps ? explore(obs) : agent.act(obs, rng);
-      const r = env.step(proposal);
-      replay.push({ obs, action: proposal, reward: r.reward, nextObs: r.observation, constraint: r.constraint, done: r.done });
-      options.onStep?.({ obs, action: r.info.appliedAction, reward: r.reward, nextObs: r.observation, constraint: r.constraint, done: r.done });
-      if (replay.size > agent.config.batchSize) agent.update(replay.sample(rng, agent.config.batchSize), rng);
-      steps += 1;
-      length += 1;
-      ret += r.reward;
-      violations += r.constraint;
-      obs = r.observation;
-      if (r.done || r.truncated || options.shouldStop?.()) break;
-    }
-    const summary = { episode: e + 1, return: ret, length, violations };
-    episodes.push(summary);
-    options.onEpisode?.(summary);
-  }
-  return episodes;
+function assign(variables: readonly tf.Variable[], shapes: readonly (readonly number[])[], values: readonly Float32Array[], what: string): void {
+  if (values.length !== variables.length) throw new Error(`SAC ${what}: expected ${variables.length} tensors, got ${values.length}`);
+  values.forEach((v, i) => {
+    const size = shapes[i].reduce((a, b) => a * b, 1);
+    if (v.length !== size) throw new Error(`SAC ${what} tensor ${i}: ${v.length} values for shape [${shapes[i]}]`);
+  });
+  tf.tidy(() => variables.forEach((variable, i) => variable.assign(tf.tensor(values[i], [...shapes[i]]))));
 }

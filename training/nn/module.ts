@@ -31,7 +31,12 @@ export function createVariablesFrom(
     const shape = shapes[i];
     const size = shape.reduce((a, b) => a * b, 1);
     if (v.length !== size) throw new Error(`parameter tensor ${i}: ${v.length} values for shape [${shape}]`);
-    return tf.variable(tf.tensor(v, [...shape]), trainable);
+    // The variable takes its own reference to the values; without the dispose the initial tensor
+    // would stay registered (and its values allocated) after the variable moves on or is disposed.
+    const initial = tf.tensor(v, [...shape]);
+    const variable = tf.variable(initial, trainable);
+    initial.dispose();
+    return variable;
   });
 }
 
