@@ -15,7 +15,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 if [ ! -f "$work/data/manifest.json" ]; then
   log "collect"
-  $cli collect --domain "$domain" --out "$work/data" --seed "$seed" --held-out 5000
+  $cli collect --domain "$domain" --out "$work/data" --seed "$seed" --held-out 5000 $([ -d "$work/data" ] && echo --resume || true)
 fi
 resume() { [ -d "$1.checkpoint" ] && echo --resume || true; }
 
