@@ -25,7 +25,8 @@ function simLoopCommand(): Command {
     .option('--compare', 'also run the same episodes without the shield')
     .option('--json', 'print JSON')
     .action(async (o: { domain: DomainId; bundle: string; engine: 'onnxruntime' | 'typescript'; epsSafe?: number; episodes: number; seed: number; compare?: boolean; json?: boolean }) => {
-      const { createShield, parseConfig, runSimLoop } = await import('../runtime/index.js');
+      const { createShield, parseConfig } = await import('../runtime/index.js');
+      const { runSimLoop } = await import('../sim/index.js');
       const config = parseConfig({ bundle: o.bundle, shield: { engine: o.engine, ...(o.epsSafe ? { eps_safe: o.epsSafe } : {}) } });
       const shield = await createShield(config);
       const shielded = await runSimLoop({ domain: o.domain, episodes: o.episodes, seed: o.seed, gate: shield });

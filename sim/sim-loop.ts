@@ -1,9 +1,27 @@
-import { getDomain, randomPolicy, Rng, type DomainId, type Env, type EnvParams } from '../sim/index.js';
-import type { Decision, StampedVector } from './core/decision.js';
+import type { DomainId, Env, EnvParams } from './core/env.js';
+import { Rng } from './core/rng.js';
+import { getDomain } from './domains.js';
+import { randomPolicy } from './rollout.js';
 
-/** Anything that gates a proposal: the Shield, or a transport wrapping one. */
-export interface Gate {
-  decide(observation: StampedVector | null, proposed: StampedVector | null, nowNs: number): Decision | Promise<Decision>;
+/** A time-stamped vector, as the loop hands state and proposal to a gate. */
+export interface LoopInput {
+  readonly values: ArrayLike<number>;
+  /** Nanoseconds of simulated time. */
+  readonly stampNs: number;
+}
+
+/** What the loop reads from a gate's answer (the runtime's Decision has these fields and more). */
+export interface GateAnswer {
+  readonly action: ArrayLike<number>;
+  readonly source: 'task' | 'recovery' | 'fallback';
+}
+
+/**
+ * Anything that gates a proposal: the runtime's Shield, or a transport in front of one. Declared
+ * here structurally, because the simulator knows nothing of shields (DESIGN.md).
+ */
+export interface LoopGate {
+  decide(observation: LoopInput, proposed: LoopInput, nowNs: number): GateAnswer | Promise<GateAnswer>;
 }
 
 export interface SimLoopEpisode {
@@ -35,7 +53,7 @@ export interface SimLoopOptions {
   /** The task controller whose proposals are gated (default: uniformly random actions). */
   readonly controller?: (observation: Float64Array) => ArrayLike<number>;
   /** null runs the controller unshielded, for comparison. */
-  readonly gate: Gate | null;
+  readonly gate: LoopGate | null;
   readonly onEpisode?: (e: SimLoopEpisode) => void;
 }
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runSimLoop, type Decision, type Gate } from '../../runtime/index.js';
+import type { Decision } from '../../runtime/index.js';
+import { runSimLoop, type LoopGate } from '../../sim/index.js';
 import { runCli } from '../support/cli.js';
 import { gateBundle } from '../support/gate-bundle.js';
 
 /** Passes proposals through, or replaces every one with `replacement`. */
-function stubGate(replacement: number[] | null): Gate & { calls: number } {
+function stubGate(replacement: number[] | null): LoopGate & { calls: number } {
   const gate = {
     calls: 0,
     decide(_obs: unknown, proposed: { values: ArrayLike<number> } | null): Decision {
