@@ -15,4 +15,4 @@ export { CartpoleEnv } from './cartpole/index.js';
 export { HalfCheetahEnv, partialPowerTestParams } from './halfcheetah/index.js';
 export { AntEnv } from './ant/index.js';
 export { runSimLoop } from './sim-loop.js';
-export type { GateAnswer, LoopGate, LoopInput, SimLoopEpisode, SimLoopOptions, SimLoopSummary } from './sim-loop.js';
+export type { GateAnswer, LoopGate, LoopInput, SimLoopEpisode, SimLoopOptions, SimLoopStep, SimLoopSummary } from './sim-loop.js';
