@@ -136,7 +136,7 @@ function band(summaries: readonly MethodSummary[], pick: (m: MethodSummary) => r
     height: 220,
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: y }, y2: { field: 'high' }, color } },
+      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: y }, y2: { field: 'high' }, color: { ...color, legend: null } } },
       { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: y }, color } },
     ],
   } as TopLevelSpec;
@@ -164,10 +164,10 @@ export function domainVerdict(summaries: readonly MethodSummary[]): string[] {
     .map((m) => {
       const a = mesa.cumulativeViolations;
       const b = m.cumulativeViolations;
-      const word = a.mean < b.mean ? 'fewer' : a.mean > b.mean ? 'more' : 'as many';
+      const word = a.mean < b.mean ? 'fewer cumulative violations than' : a.mean > b.mean ? 'more cumulative violations than' : 'as many cumulative violations as';
       const separated = Math.abs(a.mean - b.mean) > a.se + b.se ? 'beyond' : 'within';
       const r = mesa.finalReturn && m.finalReturn ? `; final return ${fmt(mesa.finalReturn)} against ${fmt(m.finalReturn)}` : '';
-      return `MESA: ${word} cumulative violations than ${LABELS[m.method]} (${fmt(a)} against ${fmt(b)}, difference ${separated} the summed standard errors)${r}.`;
+      return `MESA: ${word} ${LABELS[m.method]} (${fmt(a)} against ${fmt(b)}, difference ${separated} the summed standard errors)${r}.`;
     });
 }
 
