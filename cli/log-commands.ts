@@ -79,7 +79,7 @@ function formatSummary(s: LogSummary): string {
 
 function formatShield(s: ShieldSummary): string[] {
   const lines = [`ticks: ${s.ticks}${s.ticks ? ` (obs size ${s.observationSize}, action size ${s.actionSize}), ${s.tickSpanS?.toFixed(3)} s on the shield clock` : ''}`];
-  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(20)}${v}`);
+  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(22)}${v}`);
   row('by source', (['task', 'recovery', 'fallback'] as const).map((k) => `${k} ${s.bySource[k]} (${percent(s.bySource[k], s.ticks)})`).join(', '));
   row('interventions', `${s.interventions.ticks} ticks in ${s.interventions.episodes} stretch${s.interventions.episodes === 1 ? '' : 'es'}`);
   row('fallbacks by reason', counts(s.fallbacksByReason));
