@@ -5,19 +5,24 @@
  * tick was due (missed 1 ms deadlines). The last rows repeat the measurement on a shipped bundle
  * while the online-adaptation worker trains on the ticks' transitions in its thread, swapping its
  * accepted candidates into the shield as it goes.
- * Usage: npm run bench:runtime [-- --ticks N]   (the issue's figure uses 10^6 ticks: about 17 minutes per row)
+ * Usage: npm run bench:runtime [-- --ticks N] [-- --rows synthetic|shipped|all]
+ * (the issue's figure uses 10^6 ticks: about 17 minutes per row; `--rows shipped` runs only the four
+ * rows on the shipped bundle, with and without the worker)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Rng, box, packageRoot, uniformBox } from '../../sim/index.js';
 import { OnlineAdaptation, Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
 import { SafetyCritic, type CriticArchitecture } from '../../training/critic.js';
 import { exportBundle } from '../../training/export/index.js';
 import { RecoveryPolicy } from '../../training/policies.js';
 
-const ticksArg = process.argv.indexOf('--ticks');
-const ticks = ticksArg >= 0 ? Number(process.argv[ticksArg + 1]) : 100_000;
+const { values: args } = parseArgs({ options: { ticks: { type: 'string', default: '100000' }, rows: { type: 'string', default: 'all' } } });
+const ticks = Number(args.ticks);
+if (!Number.isSafeInteger(ticks) || ticks < 1) throw new Error(`--ticks needs a positive whole number, got ${args.ticks}`);
+if (!['synthetic', 'shipped', 'all'].includes(args.rows)) throw new Error(`--rows is synthetic, shipped or all, got ${args.rows}`);
 const PERIOD_NS = 1_000_000n;
 
 async function bundle(architecture: CriticArchitecture, recoveryKind: 'gaussian' | 'deterministic'): Promise<string> {
@@ -105,18 +110,21 @@ function print(label: string, engine: Engine, r: Row, reference: Row): void {
   );
 }
 
-console.log(`command: npm run bench:runtime -- --ticks ${ticks}`);
+console.log(`command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows}`);
 console.log(`node ${process.version}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
-for (const [architecture, kind, label] of [['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const) {
+const synthetic = args.rows === 'shipped' ? [] : ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const);
+for (const [architecture, kind, label] of synthetic) {
   const dir = await bundle(architecture, kind);
   const ts = await measure(dir, 'typescript');
   print(label, 'typescript', ts, ts);
   print(label, 'onnxruntime', await measure(dir, 'onnxruntime'), ts);
 }
-// The worker needs a bundle that carries its training state: the shipped RRL bundle (twin 2x256).
-const shipped = join(packageRoot(), 'models', 'navigation1-rrl');
-const ts = await measure(shipped, 'typescript');
-print('models/navigation1-rrl', 'typescript', ts, ts);
-print('models/navigation1-rrl + adaptation worker', 'typescript', await measure(shipped, 'typescript', true), ts);
-print('models/navigation1-rrl', 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
-print('models/navigation1-rrl + adaptation worker', 'onnxruntime', await measure(shipped, 'onnxruntime', true), ts);
+if (args.rows !== 'synthetic') {
+  // The worker needs a bundle that carries its training state: the shipped RRL bundle (twin 2x256).
+  const shipped = join(packageRoot(), 'models', 'navigation1-rrl');
+  const ts = await measure(shipped, 'typescript');
+  print('models/navigation1-rrl', 'typescript', ts, ts);
+  print('models/navigation1-rrl + adaptation worker', 'typescript', await measure(shipped, 'typescript', true), ts);
+  print('models/navigation1-rrl', 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
+  print('models/navigation1-rrl + adaptation worker', 'onnxruntime', await measure(shipped, 'onnxruntime', true), ts);
+}
