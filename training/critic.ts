@@ -20,6 +20,11 @@ export class SafetyCritic {
   readonly heads: readonly ParamModule[];
   readonly names: readonly string[];
   readonly shapes: readonly (readonly number[])[];
+  /**
+   * For MESA's weight-transform critic: its head, and the same function as a plain-MLP critic over
+   * the head's generated weights (what MAML's one-step fast path adapts); null otherwise.
+   */
+  readonly generated: { readonly head: WeightTransformMlp; readonly critic: SafetyCritic } | null;
   readonly #offsets: number[];
 
   /** `hidden` and `latent` default to the reference sizes (2 x 256; 3 x 100 with latent 100). */
@@ -30,11 +35,12 @@ export class SafetyCritic {
     options: { readonly hidden?: readonly number[]; readonly latent?: number } = {},
   ) {
     const inputs = observationSize + actionSize;
+    const hidden = options.hidden ?? (architecture === 'weight-transform' ? [100, 100, 100] : [256, 256]);
     const head = (): ParamModule =>
-      architecture === 'weight-transform'
-        ? new WeightTransformMlp([inputs, ...(options.hidden ?? [100, 100, 100]), 1], 'sigmoid', options.latent ?? 100)
-        : new Mlp([inputs, ...(options.hidden ?? [256, 256]), 1], 'sigmoid');
+      architecture === 'weight-transform' ? new WeightTransformMlp([inputs, ...hidden, 1], 'sigmoid', options.latent ?? 100) : new Mlp([inputs, ...hidden, 1], 'sigmoid');
     this.heads = architecture === 'twin-mlp' ? [head(), head()] : [head()];
+    this.generated =
+      this.heads[0] instanceof WeightTransformMlp ? { head: this.heads[0], critic: new SafetyCritic('mlp', observationSize, actionSize, { hidden }) } : null;
     this.names = this.heads.flatMap((h, k) => h.names.map((n) => `head${k}.${n}`));
     this.shapes = this.heads.flatMap((h) => h.shapes);
     this.#offsets = [];
