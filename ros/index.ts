@@ -8,4 +8,13 @@ export { COMMAND_TYPES, MappingError, STATE_TYPES, commandMapping, stateMapping 
 export type { CommandMapping, CommandType, StateMapping, StateType } from './field-mapping.js';
 export { QOS_PROFILES, SHIELD_NODE_PARAMETERS, defaultParameterValues, parseNodeParameters, undeclaredParameters } from './parameters.js';
 export type { ParameterKind, ParameterSpec, ParameterValue, QosProfile, ShieldNodeConfig, ShieldNodeSettings } from './parameters.js';
+export type * from './rclnodejs-api.js';
+export { RosUnavailableError, loadRclnodejs, rosEnvironmentProblem } from './load-rclnodejs.js';
+export { StopThenQuiet } from './stop-then-quiet.js';
+export { diagnosticSummary, diagnosticsMessage, shieldStateMessage } from './status-messages.js';
+export type { NodeStatus } from './status-messages.js';
+export { ShieldNode } from './shield-node.js';
+export type { PreparedShieldNode, ShieldNodeRuntime } from './shield-node.js';
+export { NODE_NAME, autostartShieldNode, runShieldNode, shieldOnlyRuntime, startShieldNode } from './run-node.js';
+export type { RuntimeBuilder } from './run-node.js';
 export { nsToTime, timeToNs } from './time.js';
