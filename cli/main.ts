@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../sim/index.js';
 import { dataCommands } from './data-commands.js';
+import { rosCommand } from './ros-command.js';
 import { runtimeCommands } from './runtime-commands.js';
 import { simCommand } from './sim-commands.js';
 import { trainingCommands } from './training-commands.js';
@@ -17,7 +18,7 @@ const program = new Command('mesa-shield')
   .exitOverride();
 
 program.addCommand(simCommand());
-for (const command of [...dataCommands(), ...trainingCommands(), ...runtimeCommands()]) program.addCommand(command);
+for (const command of [...dataCommands(), ...trainingCommands(), ...runtimeCommands(), rosCommand()]) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);
