@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultParameterValues } from '../../ros/index.js';
@@ -31,5 +31,11 @@ describe('launch files', { skip: python ? false : 'python3 is not installed' }, 
     assert.equal(remaps.exec, 'node');
     assert.equal(remaps.args, '$(dirname)/../dist/ros/main.js');
     assert.deepEqual(remaps.from, [defaults.command_in_topic, defaults.command_out_topic, defaults.state_topic]);
+  });
+
+  it('package.xml makes the npm package the ROS 2 package mesa_shield, at the npm version', () => {
+    const xml = JSON.parse(py("import json, xml.etree.ElementTree as E; r = E.parse('../package.xml').getroot(); print(json.dumps([r.get('format'), r.find('name').text, r.find('version').text, r.find('export/build_type').text]))"));
+    const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    assert.deepEqual(xml, ['3', 'mesa_shield', version, 'ament_cmake']);
   });
 });
