@@ -8,9 +8,8 @@ export { ConfigError, configSchema, loadConfig, parseConfig } from './config.js'
 export type { ShieldConfig } from './config.js';
 export { ShieldStats } from './stats.js';
 export type { StatsSnapshot } from './stats.js';
-export { runSimLoop } from './sim-loop.js';
-export type { Gate, SimLoopEpisode, SimLoopOptions, SimLoopSummary } from './sim-loop.js';
 export { createShield } from './create-shield.js';
+export { RecordingGate, ShieldService } from './shield-service.js';
 export { OnlineAdaptation } from './adaptation/online-adaptation.js';
 export type { OnlineAdaptationEvents, OnlineTransition } from './adaptation/online-adaptation.js';
 export type { AdaptationSettings, CandidateReport } from './adaptation/protocol.js';

@@ -14,3 +14,5 @@ export type { Policy, EpisodeSummary, RunSummary } from './rollout.js';
 export { CartpoleEnv } from './cartpole/index.js';
 export { HalfCheetahEnv, partialPowerTestParams } from './halfcheetah/index.js';
 export { AntEnv } from './ant/index.js';
+export { runSimLoop } from './sim-loop.js';
+export type { GateAnswer, LoopGate, LoopInput, SimLoopEpisode, SimLoopOptions, SimLoopSummary } from './sim-loop.js';

@@ -1,9 +1,30 @@
-import { getDomain, randomPolicy, Rng, type DomainId, type Env, type EnvParams } from '../sim/index.js';
-import type { Decision, StampedVector } from './core/decision.js';
+import type { DomainId, Env, EnvParams } from './core/env.js';
+import { Rng } from './core/rng.js';
+import { getDomain } from './domains.js';
+import { randomPolicy } from './rollout.js';
 
-/** Anything that gates a proposal: the Shield, or a transport wrapping one. */
-export interface Gate {
-  decide(observation: StampedVector | null, proposed: StampedVector | null, nowNs: number): Decision | Promise<Decision>;
+/** A time-stamped vector, as the loop hands state and proposal to a gate. */
+export interface LoopInput {
+  readonly values: ArrayLike<number>;
+  /** Nanoseconds of simulated time. */
+  readonly stampNs: number;
+  /** For a state: whether it violates the constraint, and whether it is the first of an episode. */
+  readonly constraint?: 0 | 1;
+  readonly episodeStart?: boolean;
+}
+
+/** What the loop reads from a gate's answer (the runtime's Decision has these fields and more). */
+export interface GateAnswer {
+  readonly action: ArrayLike<number>;
+  readonly source: 'task' | 'recovery' | 'fallback';
+}
+
+/**
+ * Anything that gates a proposal: the runtime's Shield, or a transport in front of one. Declared
+ * here structurally, because the simulator knows nothing of shields (DESIGN.md).
+ */
+export interface LoopGate {
+  decide(observation: LoopInput, proposed: LoopInput, nowNs: number): GateAnswer | Promise<GateAnswer>;
 }
 
 export interface SimLoopEpisode {
@@ -35,7 +56,7 @@ export interface SimLoopOptions {
   /** The task controller whose proposals are gated (default: uniformly random actions). */
   readonly controller?: (observation: Float64Array) => ArrayLike<number>;
   /** null runs the controller unshielded, for comparison. */
-  readonly gate: Gate | null;
+  readonly gate: LoopGate | null;
   readonly onEpisode?: (e: SimLoopEpisode) => void;
 }
 
@@ -60,12 +81,13 @@ export async function runSimLoop(options: SimLoopOptions): Promise<{ episodes: S
       let ret = 0;
       let interventions = 0;
       let fallbacks = 0;
-      for (;;) {
+      let constraint: 0 | 1 = 0;
+      for (let step = 0; ; step++) {
         nowNs += stepNs;
         const proposal = controller(obs);
         let action: ArrayLike<number> = proposal;
         if (options.gate) {
-          const d = await options.gate.decide({ values: obs, stampNs: nowNs }, { values: proposal, stampNs: nowNs }, nowNs);
+          const d = await options.gate.decide({ values: obs, stampNs: nowNs, constraint, episodeStart: step === 0 }, { values: proposal, stampNs: nowNs }, nowNs);
           action = Float64Array.from(d.action);
           if (d.source === 'recovery') interventions += 1;
           if (d.source === 'fallback') fallbacks += 1;
@@ -73,6 +95,7 @@ export async function runSimLoop(options: SimLoopOptions): Promise<{ episodes: S
         const r = env.step(action);
         ret += r.reward;
         obs = r.observation;
+        constraint = r.constraint;
         if (r.done || r.truncated) {
           const summary = { episode: e + 1, return: ret, length: r.info.step, violation: r.constraint === 1, interventions, fallbacks };
           episodes.push(summary);
