@@ -4,7 +4,7 @@
  * so a value the YAML config refuses is refused here too, with the parameter's name.
  */
 import { z } from 'zod';
-import { ConfigError, configSchema, type ShieldConfig } from '../runtime/index.js';
+import { ConfigError, configSchema, parseConfig, type ShieldConfig } from '../runtime/index.js';
 import { COMMAND_TYPES, MappingError, STATE_TYPES, commandMapping, stateMapping, type CommandMapping, type StateMapping } from './field-mapping.js';
 import { MSG } from './messages.js';
 
@@ -24,6 +24,11 @@ export const QOS_PROFILES = ['sensor_data', 'reliable', 'system_default'] as con
 export type QosProfile = (typeof QOS_PROFILES)[number];
 
 const oneOf = (values: readonly string[]) => `one of: ${values.join(', ')}`;
+
+/** The runtime config's defaults, so that the node's defaults cannot drift from the YAML config's. */
+const DEFAULTS = parseConfig({ bundle: '-', log: { dir: '-' } });
+const LOG = DEFAULTS.log!;
+const ADAPT = DEFAULTS.adaptation;
 
 /** Every parameter the node declares; all are read-only (a change needs a restart). */
 export const SHIELD_NODE_PARAMETERS: readonly ParameterSpec[] = [
@@ -52,6 +57,23 @@ export const SHIELD_NODE_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'risk_topic', kind: 'string', default: '~/risk', description: 'Q_risk of each decision (std_msgs/msg/Float64; NaN when it could not be evaluated)' },
   { name: 'stop_pub_timeout_s', kind: 'double', default: 1, description: 'after a stop (the neutral command), it is published this long, then the node stays quiet until a command that moves, so that it does not fight teleoperation', constraints: '>= 0' },
   { name: 'autostart', kind: 'bool', default: true, description: 'configure and activate on start; set false when a lifecycle manager drives the node' },
+  { name: 'log.dir', kind: 'string', default: '', description: 'folder of the transition log (rotating MCAP files of every decision); empty: no log' },
+  { name: 'log.rotate_mb', kind: 'double', default: LOG.rotate_mb, description: 'start a new log file at this size', constraints: '> 0' },
+  { name: 'log.rotate_s', kind: 'double', default: 0, description: 'start a new log file after this many seconds; 0: no time limit', constraints: '>= 0' },
+  { name: 'log.flush_records', kind: 'integer', default: LOG.flush_records, description: 'close a chunk (it then survives a crash) after this many records', constraints: '>= 1' },
+  { name: 'log.flush_ms', kind: 'double', default: LOG.flush_ms, description: '... or this many milliseconds after its first record', constraints: '> 0' },
+  { name: 'log.max_queued_mb', kind: 'double', default: LOG.max_queued_mb, description: 'records are dropped (and counted) rather than queued beyond this when the disk stalls', constraints: '> 0' },
+  { name: 'adaptation.enabled', kind: 'bool', default: ADAPT.enabled, description: 'online adaptation: a worker thread trains the critic and recovery policy on the transitions seen and swaps checked candidates in' },
+  { name: 'adaptation.offline_data', kind: 'string', default: '', description: 'the offline test dataset (.arrow) trained on with the recorded transitions; empty: none' },
+  { name: 'adaptation.candidate_dir', kind: 'string', default: '', description: 'where candidate bundles are written; empty: a new temporary folder' },
+  { name: 'adaptation.gamma_safe', kind: 'double', default: 0, description: 'discount of the risk critic; 0: the bundle\'s gamma_risk', constraints: '0, or in (0, 1)' },
+  { name: 'adaptation.tau_safe', kind: 'double', default: 0, description: 'Polyak rate of the critic\'s target network; 0: the training\'s', constraints: '0, or in (0, 1)' },
+  { name: 'adaptation.iterations_per_candidate', kind: 'integer', default: ADAPT.iterations_per_candidate, description: 'updates between two candidates', constraints: '>= 1' },
+  { name: 'adaptation.batch_size', kind: 'integer', default: ADAPT.batch_size, description: 'minibatch size of the updates', constraints: '>= 1' },
+  { name: 'adaptation.held_out_fraction', kind: 'double', default: ADAPT.held_out_fraction, description: 'share of transitions kept out of training to check candidates', constraints: 'in (0, 1)' },
+  { name: 'adaptation.min_recall', kind: 'double', default: ADAPT.min_recall, description: 'a candidate must still flag this share of the held-out violating transitions', constraints: 'in [0, 1]' },
+  { name: 'adaptation.parity_tolerance', kind: 'double', default: ADAPT.parity_tolerance, description: 'largest accepted difference between onnxruntime and TensorFlow.js risks of a candidate', constraints: '> 0' },
+  { name: 'adaptation.seed', kind: 'integer', default: ADAPT.seed, description: 'seed of the adaptation worker', constraints: '>= 0' },
 ];
 
 export interface ShieldNodeSettings {
@@ -95,9 +117,11 @@ const rosSchema = z.strictObject({
 });
 
 const RUNTIME_PARAMETERS = new Set(['bundle', 'engine', 'eps_safe', 'fallback', 'hysteresis.enter', 'hysteresis.exit', 'hysteresis.ticks', 'max_state_age_ms', 'max_command_age_ms', 'max_bypass_s', 'tick', 'rate_hz']);
+const isRuntimeParameter = (name: string) => RUNTIME_PARAMETERS.has(name) || name.startsWith('log.') || name.startsWith('adaptation.');
 
-/** 0 stands for "not set" in the parameters that default to another value: a ROS parameter cannot be null. */
+/** 0 and '' stand for "not set" in the parameters that default to another value: a ROS parameter cannot be null. */
 const unlessZero = (v: unknown) => (v === 0 ? undefined : v);
+const unlessEmpty = (v: unknown) => (v === '' ? undefined : v);
 
 /** The object without its undefined entries, as a YAML config that leaves keys out. */
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -118,6 +142,29 @@ function runtimeConfigOf(v: Readonly<Record<string, unknown>>): unknown {
       max_bypass_s: v.max_bypass_s,
     }),
     transport: { tick: v.tick, rate_hz: v.rate_hz },
+    log: unlessEmpty(v['log.dir']) === undefined
+      ? null
+      : defined({
+          dir: v['log.dir'],
+          rotate_mb: v['log.rotate_mb'],
+          rotate_s: unlessZero(v['log.rotate_s']),
+          flush_records: v['log.flush_records'],
+          flush_ms: v['log.flush_ms'],
+          max_queued_mb: v['log.max_queued_mb'],
+        }),
+    adaptation: defined({
+      enabled: v['adaptation.enabled'],
+      offline_data: unlessEmpty(v['adaptation.offline_data']) ?? null,
+      candidate_dir: unlessEmpty(v['adaptation.candidate_dir']),
+      gamma_safe: unlessZero(v['adaptation.gamma_safe']),
+      tau_safe: unlessZero(v['adaptation.tau_safe']),
+      iterations_per_candidate: v['adaptation.iterations_per_candidate'],
+      batch_size: v['adaptation.batch_size'],
+      held_out_fraction: v['adaptation.held_out_fraction'],
+      min_recall: v['adaptation.min_recall'],
+      parity_tolerance: v['adaptation.parity_tolerance'],
+      seed: v['adaptation.seed'],
+    }),
   };
 }
 
@@ -135,7 +182,7 @@ export function parseNodeParameters(values: Readonly<Record<string, unknown>>): 
   const problems: string[] = [];
   const runtime = configSchema.safeParse(runtimeConfigOf(values));
   if (!runtime.success) problems.push(...runtime.error.issues.map((i) => `${parameterOf(i.path)}: ${i.message}`));
-  const rosValues = Object.fromEntries(Object.entries(values).filter(([k]) => !RUNTIME_PARAMETERS.has(k)));
+  const rosValues = Object.fromEntries(Object.entries(values).filter(([k]) => !isRuntimeParameter(k)));
   const ros = rosSchema.safeParse(rosValues);
   let state: StateMapping | null = null;
   let command: CommandMapping | null = null;

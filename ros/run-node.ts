@@ -3,30 +3,29 @@
  * transition: rclnodejs runs transition callbacks synchronously, and loading is asynchronous),
  * then configure and activate when `autostart` is set, and spin until SIGINT or SIGTERM.
  */
-import { ConfigError, createShield } from '../runtime/index.js';
+import { ConfigError, startShieldRuntime, type ShieldRuntime } from '../runtime/index.js';
+import type { TransportLog } from '../runtime/transport/index.js';
 import { declareShieldParameters } from './declare-parameters.js';
 import { loadRclnodejs } from './load-rclnodejs.js';
 import { parseNodeParameters, type ShieldNodeConfig } from './parameters.js';
 import type { RclLifecycleNode, Rclnodejs } from './rclnodejs-api.js';
-import { ShieldNode, type PreparedShieldNode, type ShieldNodeRuntime } from './shield-node.js';
+import { rosTransportLog } from './ros-log.js';
+import { ShieldNode, type PreparedShieldNode } from './shield-node.js';
 
 export const NODE_NAME = 'mesa_shield';
 
-/** Builds the runtime pieces the node drives from its validated parameters. */
-export type RuntimeBuilder = (config: ShieldNodeConfig) => Promise<ShieldNodeRuntime>;
+/** Builds the runtime the node drives from its validated parameters. */
+export type RuntimeBuilder = (config: ShieldNodeConfig, log: TransportLog) => Promise<ShieldRuntime>;
 
-/** The shield alone; the transition log and online adaptation attach here (`onTick`, the shield's `swapModels`). */
-export const shieldOnlyRuntime: RuntimeBuilder = async (config) => {
-  const shield = await createShield(config.runtime);
-  return { shield, close: async () => shield.models?.release() };
-};
+/** What `mesa-shield shield` runs on MQTT: the shield, the transition log and online adaptation as the parameters say. */
+export const composeRuntime: RuntimeBuilder = (config, log) => startShieldRuntime(config.runtime, log);
 
 /**
  * Declares the parameters on `node`, builds the runtime and registers the lifecycle callbacks.
  * Never throws for bad parameters or a bundle that does not load: configure then fails with the
  * reason (`ShieldNode.configureError`), as a lifecycle manager expects.
  */
-export async function startShieldNode(rcl: Rclnodejs, node: RclLifecycleNode, buildRuntime: RuntimeBuilder = shieldOnlyRuntime): Promise<{ shieldNode: ShieldNode; autostart: boolean }> {
+export async function startShieldNode(rcl: Rclnodejs, node: RclLifecycleNode, buildRuntime: RuntimeBuilder = composeRuntime): Promise<{ shieldNode: ShieldNode; autostart: boolean }> {
   const declared = declareShieldParameters(rcl, node);
   const logger = node.getLogger();
   for (const name of declared.undeclared) logger.warn(`parameter "${name}" was given but ${NODE_NAME} has no such parameter; it is ignored`);
@@ -34,7 +33,7 @@ export async function startShieldNode(rcl: Rclnodejs, node: RclLifecycleNode, bu
   try {
     if (declared.problems.length > 0) throw new ConfigError(`ROS parameters: ${declared.problems.join('; ')}`);
     const config = parseNodeParameters(declared.values);
-    prepared = { ok: true, config, runtime: await buildRuntime(config) };
+    prepared = { ok: true, config, runtime: await buildRuntime(config, rosTransportLog(logger)) };
   } catch (e) {
     prepared = { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
     logger.error(prepared.error.message);
@@ -79,7 +78,8 @@ export async function runShieldNode(argv: string[] = process.argv): Promise<void
     await signalled;
   } finally {
     stop();
-    await shieldNode.runtime?.close();
+    const logged = await shieldNode.runtime?.close();
+    if (logged) node.getLogger().info(`transition log closed: ${logged.written} records (${logged.dropped} dropped) in ${logged.files.join(', ')}`);
     rcl.shutdown();
   }
 }

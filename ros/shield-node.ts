@@ -10,8 +10,8 @@
  * - deactivate: publishes the neutral command once and stops gating;
  * - cleanup / shutdown: releases what configure created (shutdown deactivates first).
  */
-import { ShieldStats, type DecisionSource, type Shield, type TickRecord } from '../runtime/index.js';
-import { GateRunner, RateLimitedLog, observeGate, tickRecord, type Clock } from '../runtime/transport/index.js';
+import type { DecisionSource, ShieldRuntime } from '../runtime/index.js';
+import { GateRunner, RateLimitedLog, type Clock } from '../runtime/transport/index.js';
 import { MSG, type Header, type SetBoolRequest, type SetBoolResponse } from './messages.js';
 import type { QosProfile, ShieldNodeConfig } from './parameters.js';
 import type { RclLifecycleNode, RclLogger, RclPublisher, RclService, RclSubscription, RclTimer, Rclnodejs } from './rclnodejs-api.js';
@@ -20,18 +20,12 @@ import { diagnosticsMessage, shieldStateMessage, type NodeStatus } from './statu
 import { StopThenQuiet } from './stop-then-quiet.js';
 import { isUnstamped, nsToTime } from './time.js';
 
-/** The runtime pieces the node drives: what `mesa-shield ros` builds from the parameters. */
-export interface ShieldNodeRuntime {
-  /** The shield; online adaptation swaps its models, and the node gates with whatever it holds. */
-  readonly shield: Shield;
-  /** Receives every decision as a transition-log record (a copy). Must not throw. */
-  readonly onTick?: (record: TickRecord) => void;
-  /** Releases the models and whatever else the runtime holds. */
-  close(): Promise<void>;
-}
-
-/** The node's validated parameters and its runtime, or why either could not be had (configure then fails with it). */
-export type PreparedShieldNode = { readonly ok: true; readonly config: ShieldNodeConfig; readonly runtime: ShieldNodeRuntime } | { readonly ok: false; readonly error: Error };
+/**
+ * The node's validated parameters and the runtime composed from them (the shield behind the
+ * RecordingGate that feeds the transition log and online adaptation, as on MQTT), or why either
+ * could not be had: configure then fails with it.
+ */
+export type PreparedShieldNode = { readonly ok: true; readonly config: ShieldNodeConfig; readonly runtime: ShieldRuntime } | { readonly ok: false; readonly error: Error };
 
 const STATUS_PERIOD_NS = 1_000_000_000n;
 const LOG_INTERVAL_MS = 1000;
@@ -39,10 +33,9 @@ const LOG_INTERVAL_MS = 1000;
 /** What configure creates. */
 interface Wiring {
   readonly config: ShieldNodeConfig;
-  readonly runtime: ShieldNodeRuntime;
+  readonly runtime: ShieldRuntime;
   readonly clock: Clock;
   readonly runner: GateRunner;
-  readonly stats: ShieldStats;
   readonly quiet: StopThenQuiet;
   /** The neutral action as the shield applies it (clipped to the action bounds). */
   readonly neutral: Float64Array;
@@ -98,7 +91,7 @@ export class ShieldNode {
     return this.#configureError;
   }
 
-  get runtime(): ShieldNodeRuntime | null {
+  get runtime(): ShieldRuntime | null {
     return this.#prepared.ok ? this.#prepared.runtime : null;
   }
 
@@ -130,13 +123,8 @@ export class ShieldNode {
     }
     const node = this.#node;
     const clock: Clock = { nowNs: () => Number(node.now().nanoseconds) };
-    const stats = new ShieldStats();
-    const gate = observeGate(runtime.shield, (o) => {
-      stats.record(o.decision, o.latencyNs);
-      runtime.onTick?.(tickRecord(o));
-    });
     const runner = new GateRunner({
-      gate,
+      gate: runtime.gate,
       clock,
       log: new RateLimitedLog(rosTransportLog(this.#logger), clock, LOG_INTERVAL_MS),
       deliver: (d, stampNs) => this.#deliver(d.action, d.source, d.risk, stampNs),
@@ -150,7 +138,6 @@ export class ShieldNode {
       runtime,
       clock,
       runner,
-      stats,
       quiet: new StopThenQuiet(ros.stopPubTimeoutS),
       neutral,
       commandOut: node.createPublisher(ros.command.type, ros.commandOutTopic, qos(ros.commandQos)),
@@ -328,7 +315,8 @@ export class ShieldNode {
     return {
       status: w.runner.status(this.#active),
       transport,
-      stats: w.stats.snapshot(),
+      stats: w.runtime.gate.stats.snapshot(),
+      transitionLog: w.runtime.transitionLog?.stats ?? null,
       bypassRemainingS: w.bypassUntilNs !== null && shield.isBypassed(now) ? (w.bypassUntilNs - now) / 1e9 : null,
       quiet: w.quiet.isQuiet(now),
       newGateErrors: transport.gateErrors - w.gateErrorsReported,

@@ -4,6 +4,7 @@
  * because rclnodejs has no diagnostic_updater.
  */
 import type { DecisionReason, StatsSnapshot } from '../runtime/index.js';
+import type { TransitionLogStats } from '../runtime/log/index.js';
 import type { ShieldStatus, TransportStats } from '../runtime/transport/index.js';
 import { DiagnosticLevel, type DiagnosticArray, type DiagnosticStatus, type StringMessage, type Time } from './messages.js';
 
@@ -11,6 +12,8 @@ export interface NodeStatus {
   readonly status: ShieldStatus;
   readonly transport: TransportStats;
   readonly stats: StatsSnapshot;
+  /** The transition log's counts, null when there is none. */
+  readonly transitionLog: TransitionLogStats | null;
   /** Seconds left of an operator's bypass, null when the shield gates. */
   readonly bypassRemainingS: number | null;
   /** The node published a stop long enough and is quiet. */
@@ -84,6 +87,12 @@ export function diagnosticsMessage(n: NodeStatus, nodeName: string, stamp: Time)
     ['latency_p50_us', fixed(l.p50, 1)],
     ['latency_p99_us', fixed(l.p99, 1)],
     ['latency_max_us', fixed(l.max, 1)],
+    ...(n.transitionLog
+      ? ([
+          ['transition_log_records', String(n.transitionLog.written)],
+          ['transition_log_dropped', String(n.transitionLog.dropped)],
+        ] as [string, string][])
+      : []),
   ];
   const status: DiagnosticStatus = { level, name: `${nodeName}: shield`, message, hardware_id: '', values: values.map(([key, value]) => ({ key, value })) };
   return { header: { stamp, frame_id: '' }, status: [status] };

@@ -79,6 +79,7 @@ const status: NodeStatus = {
   status: { online: true, source: 'recovery', risk: 0.82, threshold: 0.3, reason: 'risk-too-high', ticks: 10, interventions: 3, fallbacks: 1, invalidInputs: 0, gateErrors: 0, stampNs: 0 },
   transport: { ticks: 10, interventions: 3, fallbacks: 1, invalidState: 0, invalidProposed: 0, gateErrors: 0, superseded: 0, droppedOffline: 0 },
   stats: new ShieldStats().snapshot(),
+  transitionLog: { appended: 10, written: 10, dropped: 0, files: ['logs/transitions-20261125T101500.123Z-0.mcap'] },
   bypassRemainingS: null,
   quiet: false,
   newGateErrors: 0,

@@ -7,8 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
-import { autostartShieldNode, shieldOnlyRuntime, startShieldNode, type RuntimeBuilder, type TwistStamped } from '../../ros/index.js';
-import type { ShieldModels, TickRecord } from '../../runtime/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { autostartShieldNode, composeRuntime, startShieldNode, type RuntimeBuilder, type TwistStamped } from '../../ros/index.js';
+import { RecordingGate, ShieldStats, type OnlineTransition, type ShieldModels } from '../../runtime/index.js';
+import { readTransitionLog } from '../../runtime/log/index.js';
 import { FakeRclnodejs, type FakeLifecycleNode } from '../support/fake-rclnodejs.js';
 import { gateBundle } from '../support/gate-bundle.js';
 
@@ -41,11 +45,13 @@ describe('mesa_shield node (contract test against a fake rclnodejs)', () => {
     bundle = await gateBundle();
   });
 
-  async function started(ctx: TestContext, overrides: Record<string, unknown> = {}, buildRuntime: RuntimeBuilder = shieldOnlyRuntime) {
+  async function started(ctx: TestContext, overrides: Record<string, unknown> = {}, buildRuntime: RuntimeBuilder = composeRuntime) {
     const rcl = new FakeRclnodejs({ bundle, engine: 'typescript', state_fields: ['pose.pose.position.x', 'pose.pose.position.y'], command_fields: ['twist.linear.x', 'twist.linear.y'], ...overrides }, T0);
     const node = new rcl.lifecycle.LifecycleNode('mesa_shield') as FakeLifecycleNode;
     const { shieldNode, autostart } = await startShieldNode(rcl, node, buildRuntime);
-    ctx.after(() => shieldNode.runtime?.close());
+    let closed: ReturnType<NonNullable<typeof shieldNode.runtime>['close']> | undefined;
+    const close = () => (closed ??= shieldNode.runtime?.close());
+    ctx.after(close);
     if (autostart) autostartShieldNode(node, shieldNode);
     /** Proposes a command (the state first, when given) and lets the decision finish. */
     const propose = async (vx: number, vy: number, state: [number, number] | null = [0, 0]) => {
@@ -54,7 +60,7 @@ describe('mesa_shield node (contract test against a fake rclnodejs)', () => {
       await settle();
     };
     const json = () => node.publisher('~/state').messages.map((m) => JSON.parse((m as { data: string }).data));
-    return { rcl, node, shieldNode, propose, out: node.publisher('cmd_vel_out').messages, json };
+    return { rcl, node, shieldNode, propose, close, out: node.publisher('cmd_vel_out').messages, json };
   }
 
   it('passes a low-risk command with its own stamp and replaces a high-risk one with the recovery action, stamped now', async (ctx) => {
@@ -206,23 +212,46 @@ describe('mesa_shield node (contract test against a fake rclnodejs)', () => {
     assert.ok(node.logs.some((l) => l.level === 'warn' && l.message.includes('"eps_saf"')));
   });
 
-  it('hands every tick to the runtime (transition log) and gates with models swapped in by online adaptation', async (ctx) => {
-    const ticks: TickRecord[] = [];
-    const withLog: RuntimeBuilder = async (config) => ({ ...(await shieldOnlyRuntime(config)), onTick: (t) => ticks.push(t) });
-    const { node, shieldNode, propose, out } = await started(ctx, {}, withLog);
-    await propose(0.1, 0.2);
-    assert.equal(ticks.length, 1);
-    assert.deepEqual([...ticks[0].observation, ...ticks[0].proposed, ...ticks[0].applied], [0, 0, 0.1, 0.2, 0.1, 0.2]);
-    assert.equal(ticks[0].tNs, Number(node.clockNs));
+  it('records every decision to the transition log, as the MQTT service does', async (ctx) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesa-ros-log-'));
+    const { node, propose, close } = await started(ctx, { 'log.dir': dir });
+    await propose(0.1, 0.2, [1, 2]);
+    node.clockNs += 20n * MS;
+    await propose(0.9, 0, [1.5, 2]);
+    node.shutdown();
+    const logged = await close();
+    assert.equal(logged?.written, 2);
+    const { records } = await readTransitionLog(logged!.files[0]);
+    assert.deepEqual(
+      records.map((r) => [[...r.observation], [...r.proposed], [...r.applied].map((a) => Math.round(a * 1e6) / 1e6), r.source, r.tNs]),
+      [
+        [[1, 2], [0.1, 0.2], [0.1, 0.2], 'task', Number(T0)],
+        [[1.5, 2], [0.9, 0], [0.5, 0.5], 'recovery', Number(T0 + 20n * MS)],
+      ],
+    );
+  });
+
+  it('hands transitions to online adaptation and gates with the models it swaps in; an inference error gives the fallback', async (ctx) => {
+    const transitions: OnlineTransition[] = [];
+    const adaptation = { record: (t: OnlineTransition) => transitions.push({ ...t, obs: Array.from(t.obs), action: Array.from(t.action), nextObs: Array.from(t.nextObs) }), flush: () => {} };
+    const withAdaptation: RuntimeBuilder = async (config, log) => {
+      const runtime = await composeRuntime(config, log);
+      return { ...runtime, gate: new RecordingGate(runtime.shield, new ShieldStats(), null, adaptation) };
+    };
+    const { node, shieldNode, propose, out } = await started(ctx, {}, withAdaptation);
+    await propose(0.1, 0.2, [0, 0]);
+    node.clockNs += 20n * MS;
+    await propose(0.9, 0, [0.1, 0.2]);
+    assert.deepEqual(transitions, [{ obs: [0, 0], action: [0.1, 0.2], nextObs: [0.1, 0.2], constraint: 0, done: false }]);
     const shield = shieldNode.runtime!.shield;
     const adapted: ShieldModels = { ...shield.models!, risk: () => 0.99, recover: (_o, a) => void a.fill(-0.75), release: async () => {} };
     shield.swapModels(adapted);
     await propose(0.1, 0.2);
-    assert.deepEqual(planar(out[1]), [-0.75, -0.75]);
+    assert.deepEqual(planar(out[2]), [-0.75, -0.75]);
     const failing: ShieldModels = { ...adapted, risk: () => { throw new Error('session lost'); }, recover: () => { throw new Error('session lost'); } };
     shield.swapModels(failing);
     await propose(0.1, 0.2);
-    assert.deepEqual(planar(out[2]), [0, -0.25], 'an inference error: the runtime\'s fallback (neutral, as the recovery policy fails too)');
+    assert.deepEqual(planar(out[3]), [0, -0.25], 'an inference error: the runtime\'s fallback (neutral, as the recovery policy fails too)');
     await node.advance(1000n * MS, settle);
     const diag = node.publisher('/diagnostics').messages.at(-1) as { status: { level: number; message: string }[] };
     assert.equal(diag.status[0].level, 2);
