@@ -19,8 +19,6 @@ export { backoffDelayMs } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { RateLimitedLog, silentLog } from './rate-limited-log.js';
 export { GateRunner } from './gate-runner.js';
-export { observeGate, tickRecord } from './observed-gate.js';
-export type { ObservedDecision } from './observed-gate.js';
 export type { GateRunnerOptions, InputKind } from './gate-runner.js';
 export {
   TransportConfigError,
