@@ -12,6 +12,7 @@ export const MSG = {
   odometry: 'nav_msgs/msg/Odometry',
   string: 'std_msgs/msg/String',
   float64: 'std_msgs/msg/Float64',
+  bool: 'std_msgs/msg/Bool',
   diagnosticArray: 'diagnostic_msgs/msg/DiagnosticArray',
   setBool: 'std_srvs/srv/SetBool',
 } as const;
@@ -80,6 +81,11 @@ export interface Odometry {
 /** std_msgs/msg/String */
 export interface StringMessage {
   data: string;
+}
+
+/** std_msgs/msg/Bool */
+export interface BoolMessage {
+  data: boolean;
 }
 
 /** std_msgs/msg/Float64 */

@@ -47,6 +47,7 @@ export const SHIELD_NODE_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'state_topic', kind: 'string', default: 'odom', description: 'robot state input' },
   { name: 'state_type', kind: 'string', default: MSG.odometry, description: 'message type of the state', constraints: oneOf(STATE_TYPES) },
   { name: 'state_fields', kind: 'string_array', default: [], description: 'the state fields that make the shield\'s observation, in the bundle\'s order, e.g. [pose.pose.position.x, pose.pose.position.y] or [position[shoulder_joint], velocity[0]]', constraints: 'as many as the bundle\'s observation size' },
+  { name: 'constraint_topic', kind: 'string', default: '', description: 'std_msgs/msg/Bool that is true while the robot violates its constraint (a bumper, a safety controller); the latest value goes with each state into the transition log and online adaptation; empty: none' },
   { name: 'state_qos', kind: 'string', default: 'sensor_data', description: 'QoS of the state subscription (sensor_data: best effort, depth 5)', constraints: oneOf(QOS_PROFILES) },
   { name: 'command_in_topic', kind: 'string', default: 'cmd_vel_in', description: 'the controller\'s proposed command' },
   { name: 'command_out_topic', kind: 'string', default: 'cmd_vel_out', description: 'the applied command, to the robot' },
@@ -80,6 +81,8 @@ export interface ShieldNodeSettings {
   readonly stateTopic: string;
   readonly stateQos: QosProfile;
   readonly state: StateMapping;
+  /** Null when no topic reports constraint violations. */
+  readonly constraintTopic: string | null;
   readonly commandInTopic: string;
   readonly commandOutTopic: string;
   readonly commandQos: QosProfile;
@@ -104,6 +107,7 @@ const rosSchema = z.strictObject({
   state_topic: topicName,
   state_type: z.enum(STATE_TYPES),
   state_fields: z.array(z.string()),
+  constraint_topic: z.union([z.literal(''), topicName]),
   state_qos: qos,
   command_in_topic: topicName,
   command_out_topic: topicName,
@@ -201,6 +205,7 @@ export function parseNodeParameters(values: Readonly<Record<string, unknown>>): 
       stateTopic: r.state_topic,
       stateQos: r.state_qos,
       state,
+      constraintTopic: r.constraint_topic === '' ? null : r.constraint_topic,
       commandInTopic: r.command_in_topic,
       commandOutTopic: r.command_out_topic,
       commandQos: r.command_qos,

@@ -12,7 +12,7 @@
  */
 import type { DecisionSource, ShieldRuntime } from '../runtime/index.js';
 import { GateRunner, RateLimitedLog, type Clock } from '../runtime/transport/index.js';
-import { MSG, type Header, type SetBoolRequest, type SetBoolResponse } from './messages.js';
+import { MSG, type BoolMessage, type Header, type SetBoolRequest, type SetBoolResponse } from './messages.js';
 import type { QosProfile, ShieldNodeConfig } from './parameters.js';
 import type { RclLifecycleNode, RclLogger, RclPublisher, RclService, RclSubscription, RclTimer, Rclnodejs } from './rclnodejs-api.js';
 import { rosTransportLog } from './ros-log.js';
@@ -50,6 +50,8 @@ interface Wiring {
   lastProposal: { readonly stampNs: number; readonly header: Header } | null;
   frameId: string;
   announcedQuiet: boolean;
+  /** The last report of the constraint topic, null before the first (or without the topic). */
+  constraint: 0 | 1 | null;
   /** When the operator's bypass ends; null while the shield gates. */
   bypassUntilNs: number | null;
   gateErrorsReported: number;
@@ -147,12 +149,14 @@ export class ShieldNode {
       subscriptions: [
         node.createSubscription(ros.state.type, ros.stateTopic, qos(ros.stateQos), (m) => this.#onState(m)),
         node.createSubscription(ros.command.type, ros.commandInTopic, qos(ros.commandQos), (m) => this.#onCommand(m)),
+        ...(ros.constraintTopic === null ? [] : [node.createSubscription(MSG.bool, ros.constraintTopic, reliable, (m) => this.#onConstraint(m as BoolMessage))]),
       ],
       toggle: node.createService(MSG.setBool, '~/toggle', (request, response) => {
         response.send(this.#onToggle(request as SetBoolRequest, response.template as SetBoolResponse));
       }),
       timers: [],
       lastProposal: null,
+      constraint: null,
       frameId: '',
       announcedQuiet: false,
       bypassUntilNs: null,
@@ -216,7 +220,14 @@ export class ShieldNode {
     const w = this.#wiring;
     if (!w || !this.#active) return;
     this.#warnIfUnstamped(w, 'state', w.config.ros.state.type === MSG.float64MultiArray ? null : (message as { header?: Header }).header ?? null);
-    w.runner.accept('state', w.config.ros.state.read(message), { topic: w.config.ros.stateTopic });
+    const input = w.config.ros.state.read(message);
+    w.runner.accept('state', input.ok && w.constraint !== null ? { ok: true, message: { ...input.message, constraint: w.constraint } } : input, { topic: w.config.ros.stateTopic });
+  }
+
+  /** The flag goes with the states that follow, for the transition log and online adaptation; the gate ignores it. */
+  #onConstraint(message: BoolMessage): void {
+    const w = this.#wiring;
+    if (w && this.#active) w.constraint = message.data ? 1 : 0;
   }
 
   #onCommand(message: unknown): void {

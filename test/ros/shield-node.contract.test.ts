@@ -231,27 +231,34 @@ describe('mesa_shield node (contract test against a fake rclnodejs)', () => {
     );
   });
 
-  it('hands transitions to online adaptation and gates with the models it swaps in; an inference error gives the fallback', async (ctx) => {
+  it('hands transitions, with the violations constraint_topic reports, to online adaptation and gates with the models it swaps in; an inference error gives the fallback', async (ctx) => {
     const transitions: OnlineTransition[] = [];
     const adaptation = { record: (t: OnlineTransition) => transitions.push({ ...t, obs: Array.from(t.obs), action: Array.from(t.action), nextObs: Array.from(t.nextObs) }), flush: () => {} };
     const withAdaptation: RuntimeBuilder = async (config, log) => {
       const runtime = await composeRuntime(config, log);
       return { ...runtime, gate: new RecordingGate(runtime.shield, new ShieldStats(), null, adaptation) };
     };
-    const { node, shieldNode, propose, out } = await started(ctx, {}, withAdaptation);
+    const { node, shieldNode, propose, out } = await started(ctx, { constraint_topic: '/bumper' }, withAdaptation);
+    node.deliver('/bumper', { data: false });
     await propose(0.1, 0.2, [0, 0]);
     node.clockNs += 20n * MS;
-    await propose(0.9, 0, [0.1, 0.2]);
-    assert.deepEqual(transitions, [{ obs: [0, 0], action: [0.1, 0.2], nextObs: [0.1, 0.2], constraint: 0, done: false }]);
+    await propose(0.1, 0.2, [0.1, 0.2]);
+    node.clockNs += 20n * MS;
+    node.deliver('/bumper', { data: true });
+    await propose(0.9, 0, [0.2, 0.4]);
+    assert.deepEqual(transitions, [
+      { obs: [0, 0], action: [0.1, 0.2], nextObs: [0.1, 0.2], constraint: 0, done: false },
+      { obs: [0.1, 0.2], action: [0.1, 0.2], nextObs: [0.2, 0.4], constraint: 1, done: true },
+    ]);
     const shield = shieldNode.runtime!.shield;
     const adapted: ShieldModels = { ...shield.models!, risk: () => 0.99, recover: (_o, a) => void a.fill(-0.75), release: async () => {} };
     shield.swapModels(adapted);
     await propose(0.1, 0.2);
-    assert.deepEqual(planar(out[2]), [-0.75, -0.75]);
+    assert.deepEqual(planar(out[3]), [-0.75, -0.75]);
     const failing: ShieldModels = { ...adapted, risk: () => { throw new Error('session lost'); }, recover: () => { throw new Error('session lost'); } };
     shield.swapModels(failing);
     await propose(0.1, 0.2);
-    assert.deepEqual(planar(out[3]), [0, -0.25], 'an inference error: the runtime\'s fallback (neutral, as the recovery policy fails too)');
+    assert.deepEqual(planar(out[4]), [0, -0.25], 'an inference error: the runtime\'s fallback (neutral, as the recovery policy fails too)');
     await node.advance(1000n * MS, settle);
     const diag = node.publisher('/diagnostics').messages.at(-1) as { status: { level: number; message: string }[] };
     assert.equal(diag.status[0].level, 2);
