@@ -10,11 +10,9 @@ export { QOS_PROFILES, SHIELD_NODE_PARAMETERS, defaultParameterValues, parseNode
 export type { ParameterKind, ParameterSpec, ParameterValue, QosProfile, ShieldNodeConfig, ShieldNodeSettings } from './parameters.js';
 export type * from './rclnodejs-api.js';
 export { RosUnavailableError, loadRclnodejs, rosEnvironmentProblem } from './load-rclnodejs.js';
-export { StopThenQuiet } from './stop-then-quiet.js';
-export { diagnosticSummary, diagnosticsMessage, shieldStateMessage } from './status-messages.js';
+export { diagnosticsMessage, shieldStateMessage } from './status-messages.js';
 export type { NodeStatus } from './status-messages.js';
 export { ShieldNode } from './shield-node.js';
 export type { PreparedShieldNode } from './shield-node.js';
 export { NODE_NAME, autostartShieldNode, composeRuntime, runShieldNode, startShieldNode } from './run-node.js';
 export type { RuntimeBuilder } from './run-node.js';
-export { nsToTime, timeToNs } from './time.js';

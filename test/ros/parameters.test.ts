@@ -69,7 +69,7 @@ describe('node parameters', () => {
     assert.match(message, /command_fields: name at least one field of geometry_msgs\/msg\/TwistStamped/);
   });
 
-  for (const [name, value, expected] of [
+  for (const [name, value, expected, extra] of [
     ['eps_safe', 1.5, /eps_safe: expected a risk threshold in \(0, 1\)/],
     ['hysteresis.enter', -0.2, /hysteresis\.enter: expected a risk level in \(0, 1\)/],
     ['hysteresis.ticks', 0, /hysteresis\.ticks: /],
@@ -81,9 +81,12 @@ describe('node parameters', () => {
     ['command_out_topic', 'cmd_vel_in', /command_out_topic: the applied command must not go to the topic it is read from/],
     ['state_fields', ['pose.pose.position.x', 'position.y'], /state_fields\[1\]: nav_msgs\/msg\/Odometry has no number field "position.y"/],
     ['stop_pub_timeout_s', -1, /stop_pub_timeout_s: /],
-  ] as const) {
+    ['constraint_topic', '/bumper state', /constraint_topic: /],
+    ['log.flush_records', 0, /log\.flush_records: /, { 'log.dir': 'logs' }],
+    ['adaptation.min_recall', 2, /adaptation\.min_recall: /],
+  ] as [string, unknown, RegExp, Record<string, unknown>?][]) {
     it(`names ${name} when its value is wrong`, () => {
-      assert.match(problems({ ...valid, [name]: value }), expected);
+      assert.match(problems({ ...valid, ...extra, [name]: value }), expected);
     });
   }
 
@@ -94,6 +97,15 @@ describe('node parameters', () => {
     const set = parseNodeParameters({ ...valid, eps_safe: 0.2, 'hysteresis.enter': 0.3, 'hysteresis.ticks': 3 }).runtime.shield;
     assert.equal(set.eps_safe, 0.2);
     assert.deepEqual(set.hysteresis, { enter: 0.3, ticks: 3 });
+  });
+
+  it('maps log.* and adaptation.* onto the config\'s log and adaptation, an empty log.dir meaning no log', () => {
+    assert.equal(parseNodeParameters(valid).runtime.log, null);
+    const on = parseNodeParameters({ ...valid, 'log.dir': '/var/log/shield', 'adaptation.enabled': true, 'adaptation.offline_data': 'nav1/test.arrow' }).runtime;
+    assert.deepEqual(on.log, parseConfig({ bundle: 'x', log: { dir: '/var/log/shield' } }).log);
+    assert.equal(on.adaptation.enabled, true);
+    assert.equal(on.adaptation.offline_data, 'nav1/test.arrow');
+    assert.equal(on.adaptation.candidate_dir, undefined, 'empty: a temporary folder');
   });
 
   it('flags the names of a parameters file that the node does not declare (ROS would ignore them silently)', () => {
