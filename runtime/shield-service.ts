@@ -11,23 +11,84 @@ import { ShieldStats } from './stats.js';
 import { MqttShieldTransport, startEmbeddedBroker, type EmbeddedBroker, type Gate, type MqttTransportOptionsInput, type ShieldTransport, type TransportLog } from './transport/index.js';
 
 /**
- * The shield as a long-running service, composed from the config: the shield itself, a gate in
- * front of it that measures every decision, records it to the transition log and hands the
- * resulting transitions to online adaptation, the MQTT transport (with an embedded broker when
- * configured), and periodic stats in the log. `mesa-shield shield` runs one; the ROS 2 node
- * composes the same pieces through `RecordingGate`.
+ * The shield with what records it, composed from the config: the shield, the transition log and
+ * online adaptation when configured, and a `RecordingGate` in front of the shield that feeds both
+ * and measures every decision. What every long-running transport runs: the MQTT service below and
+ * the ROS 2 node.
+ */
+export interface ShieldRuntime {
+  readonly shield: Shield;
+  /** The gate a transport asks; it decides with `shield`. */
+  readonly gate: RecordingGate;
+  readonly transitionLog: TransitionLogWriter | null;
+  readonly adaptation: OnlineAdaptation | null;
+  /** Hands the last transitions to adaptation and stops it, closes the log and releases the models; returns what the log wrote. */
+  close(): Promise<Awaited<ReturnType<TransitionLogWriter['close']>> | undefined>;
+}
+
+/** Loads the bundle, opens the transition log and starts online adaptation as the config says. */
+export async function startShieldRuntime(config: ShieldConfig, log: TransportLog): Promise<ShieldRuntime> {
+  const shield = await createShield(config);
+  const manifest = shield.models!.manifest;
+  let transitionLog: TransitionLogWriter | null = null;
+  let adaptation: OnlineAdaptation | null = null;
+  try {
+    if (config.log) transitionLog = new TransitionLogWriter({ ...config.log, onError: (e) => log.error({ err: e.message }, 'transition log failed; ticks are no longer recorded') });
+    const a = config.adaptation;
+    if (a.enabled) {
+      adaptation = new OnlineAdaptation(shield, {
+        bundle: config.bundle,
+        offlineData: a.offline_data,
+        candidateDir: a.candidate_dir ?? mkdtempSync(join(tmpdir(), 'mesa-shield-candidates-')),
+        gammaRisk: a.gamma_safe ?? manifest.risk.gammaRisk,
+        tauRisk: a.tau_safe ?? null,
+        epsRisk: shield.options.epsSafe,
+        iterationsPerCandidate: a.iterations_per_candidate,
+        batchSize: a.batch_size,
+        heldOutFraction: a.held_out_fraction,
+        minRecall: a.min_recall,
+        parityTolerance: a.parity_tolerance,
+        seed: a.seed,
+      });
+      adaptation.on('accepted', (r) => log.info({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError }, 'adapted models swapped in'));
+      adaptation.on('rejected', (r, why) => log.warn({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError, why }, 'adapted candidate rejected'));
+      adaptation.on('restarted', (n, e) => log.error({ restarts: n, err: e?.message }, 'adaptation worker restarted'));
+      adaptation.start();
+    }
+  } catch (e) {
+    await transitionLog?.close().catch(() => {});
+    await shield.models!.release();
+    throw e;
+  }
+  const gate = new RecordingGate(shield, new ShieldStats(), transitionLog, adaptation);
+  return {
+    shield,
+    gate,
+    transitionLog,
+    adaptation,
+    async close() {
+      gate.flush();
+      await adaptation?.stop();
+      const logged = await transitionLog?.close();
+      await shield.models?.release();
+      return logged;
+    },
+  };
+}
+
+/**
+ * The shield as a long-running service on MQTT: the shield runtime (above), the MQTT transport
+ * (with an embedded broker when configured), and periodic stats in the log. `mesa-shield shield`
+ * runs one.
  */
 export class ShieldService {
   readonly #timer: NodeJS.Timeout;
 
   private constructor(
-    readonly shield: Shield,
-    readonly gate: RecordingGate,
+    readonly runtime: ShieldRuntime,
     readonly transport: ShieldTransport,
     readonly broker: EmbeddedBroker | null,
     readonly brokerUrl: string,
-    readonly transitionLog: TransitionLogWriter | null,
-    readonly adaptation: OnlineAdaptation | null,
     readonly log: TransportLog,
     statsIntervalS: number,
   ) {
@@ -35,44 +96,29 @@ export class ShieldService {
     this.#timer.unref();
   }
 
+  get shield(): Shield {
+    return this.runtime.shield;
+  }
+
+  get gate(): RecordingGate {
+    return this.runtime.gate;
+  }
+
+  get transitionLog(): TransitionLogWriter | null {
+    return this.runtime.transitionLog;
+  }
+
+  get adaptation(): OnlineAdaptation | null {
+    return this.runtime.adaptation;
+  }
+
   /** Loads the bundle, opens the log, starts adaptation, the broker (if embedded) and the transport. */
   static async start(config: ShieldConfig, log: TransportLog): Promise<ShieldService> {
     if (config.transport.kind !== 'mqtt') throw new Error(`transport.kind "${config.transport.kind}" has nothing to listen to in a service; use mqtt`);
-    const shield = await createShield(config);
-    const manifest = shield.models!.manifest;
-    const cleanup: (() => Promise<unknown>)[] = [() => shield.models!.release()];
+    const runtime = await startShieldRuntime(config, log);
+    const manifest = runtime.shield.models!.manifest;
+    const cleanup: (() => Promise<unknown>)[] = [() => runtime.close()];
     try {
-      const transitionLog = config.log
-        ? new TransitionLogWriter({ ...config.log, onError: (e) => log.error({ err: e.message }, 'transition log failed; ticks are no longer recorded') })
-        : null;
-      if (transitionLog) cleanup.push(() => transitionLog.close());
-
-      let adaptation: OnlineAdaptation | null = null;
-      const a = config.adaptation;
-      if (a.enabled) {
-        adaptation = new OnlineAdaptation(shield, {
-          bundle: config.bundle,
-          offlineData: a.offline_data,
-          candidateDir: a.candidate_dir ?? mkdtempSync(join(tmpdir(), 'mesa-shield-candidates-')),
-          gammaRisk: a.gamma_safe ?? manifest.risk.gammaRisk,
-          tauRisk: a.tau_safe ?? null,
-          epsRisk: shield.options.epsSafe,
-          iterationsPerCandidate: a.iterations_per_candidate,
-          batchSize: a.batch_size,
-          heldOutFraction: a.held_out_fraction,
-          minRecall: a.min_recall,
-          parityTolerance: a.parity_tolerance,
-          seed: a.seed,
-        });
-        adaptation.on('accepted', (r) => log.info({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError }, 'adapted models swapped in'));
-        adaptation.on('rejected', (r, why) => log.warn({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError, why }, 'adapted candidate rejected'));
-        adaptation.on('restarted', (n, e) => log.error({ restarts: n, err: e?.message }, 'adaptation worker restarted'));
-        adaptation.start();
-        const started = adaptation;
-        cleanup.push(() => started.stop());
-      }
-
-      const gate = new RecordingGate(shield, new ShieldStats(), transitionLog, adaptation);
       const m = config.transport.mqtt;
       let broker: EmbeddedBroker | null = null;
       if (m.broker === 'embedded') {
@@ -82,10 +128,10 @@ export class ShieldService {
         log.info({ url: broker.url }, 'embedded MQTT broker listening');
       }
       const url = broker?.url ?? m.broker;
-      const transport = new MqttShieldTransport(gate, mqttOptions(config, url), { log });
+      const transport = new MqttShieldTransport(runtime.gate, mqttOptions(config, url), { log });
       await transport.start();
-      log.info({ bundle: config.bundle, name: manifest.name, method: manifest.provenance.method, domain: manifest.domain, eps_safe: shield.options.epsSafe, broker: url }, 'shield running');
-      return new ShieldService(shield, gate, transport, broker, url, transitionLog, adaptation, log, config.logging.stats_interval_s);
+      log.info({ bundle: config.bundle, name: manifest.name, method: manifest.provenance.method, domain: manifest.domain, eps_safe: runtime.shield.options.epsSafe, broker: url }, 'shield running');
+      return new ShieldService(runtime, transport, broker, url, log, config.logging.stats_interval_s);
     } catch (e) {
       for (const c of cleanup.reverse()) await c().catch(() => {});
       throw e;
@@ -97,15 +143,12 @@ export class ShieldService {
     this.log.info({ ...this.gate.stats.snapshot(), transport: this.transport.stats, ...(this.transitionLog ? { transition_log: this.transitionLog.stats } : {}) }, 'stats');
   }
 
-  /** Stops taking inputs, then closes the log, the adaptation worker, the broker and the models. */
+  /** Stops taking inputs, then closes the log, the adaptation worker, the models and the broker. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await this.transport.stop();
-    this.gate.flush();
-    await this.adaptation?.stop();
-    const logged = await this.transitionLog?.close();
+    const logged = await this.runtime.close();
     await this.broker?.close();
-    await this.shield.models?.release();
     this.logStats();
     if (logged) this.log.info({ files: logged.files, records: logged.written, dropped: logged.dropped }, 'transition log closed');
   }
