@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../sim/index.js';
 import { dataCommands } from './data-commands.js';
 import { demoCommand } from './demo-command.js';
+import { logCommand } from './log-commands.js';
+import { rosCommand } from './ros-command.js';
 import { runtimeCommands } from './runtime-commands.js';
 import { simCommand } from './sim-commands.js';
 import { trainingCommands } from './training-commands.js';
@@ -19,7 +21,7 @@ const program = new Command('mesa-shield')
 
 program.addCommand(demoCommand());
 program.addCommand(simCommand());
-for (const command of [...dataCommands(), ...trainingCommands(), ...runtimeCommands()]) program.addCommand(command);
+for (const command of [...dataCommands(), ...trainingCommands(), ...runtimeCommands(), logCommand(), rosCommand()]) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);

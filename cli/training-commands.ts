@@ -182,11 +182,26 @@ async function loadTestData(path: string) {
   return statSync(path).isDirectory() ? loadTestDataset(join(path, 'test.arrow')) : loadTestDataset(path);
 }
 
+/** The new robot's data for `adapt`: a dataset file or folder, or MCAP logs through a mapping. */
+async function loadAdaptData(o: { data?: string; fromLog?: string[]; mapping?: string }) {
+  if (o.fromLog) {
+    const { datasetFromLogs } = await import('./log-commands.js');
+    const { dataset, report } = await datasetFromLogs(o.fromLog, o.mapping);
+    const { describeImport } = await import('../runtime/log/index.js');
+    console.error(`from logs: ${describeImport(report)}`);
+    return { data: dataset, label: o.fromLog.join(' '), sources: o.fromLog, option: `--from-log ${o.fromLog.join(' ')}${o.mapping ? ` --mapping ${o.mapping}` : ''}` };
+  }
+  const path = o.data as string;
+  return { data: await loadTestData(path), label: path, sources: [path], option: `--data ${path}` };
+}
+
 function adaptCommand(): Command {
-  return new Command('adapt')
+  const command = new Command('adapt')
     .description('adapt a bundle\'s critic and recovery policy to a new robot with a small dataset (phase 2); writes a new bundle')
     .requiredOption('--bundle <dir>', 'model bundle written by mesa-shield train or adapt')
-    .requiredOption('--data <path>', "dataset of the new robot: a .arrow file, or a dataset folder (its test.arrow)")
+    .option('--data <path>', "dataset of the new robot: a .arrow file, or a dataset folder (its test.arrow)")
+    .option('--from-log <files...>', "instead of --data: MCAP logs of the new robot, the shield's transition logs or rosbag2 bags (with --mapping)")
+    .option('--mapping <yaml>', "how the --from-log files map to transitions (default: the shield's own logs, applied actions); see the README, \"Transition logs\"")
     .requiredOption('--out <bundle>', 'model bundle folder to write')
     .option('--iterations <n>', "adaptation iterations (default: the paper's phase-2 count for the domain)", integerIn(1))
     .option('--batch-size <n>', "batch size (default: the paper's)", integerIn(1))
@@ -197,50 +212,54 @@ function adaptCommand(): Command {
       return x;
     })
     .option('--checkpoint <dir>', 'checkpoint folder (default: <out>.checkpoint); removed after success')
-    .option('--resume', 'continue from the checkpoint folder')
-    .action(async (o: { bundle: string; data: string; out: string; iterations?: number; batchSize?: number; seed: number; lr?: number; checkpoint?: string; resume?: boolean }) => {
-      const [{ initTrainingBackend }, { sourceOf }, { adapt }, { readModelBundle, writeModelBundle }] = await Promise.all([
-        import('../training/backend.js'),
-        import('../training/batch.js'),
-        import('../training/train.js'),
-        import('../training/model-bundle.js'),
-      ]);
-      console.error(`training backend: ${await initTrainingBackend()}`);
-      const { manifest, models, phaseState } = await readModelBundle(o.bundle);
-      const data = await loadTestData(o.data);
-      if (data.meta.observationSize !== models.spec.observationSize || data.meta.actionSize !== models.spec.actionLow.length) {
-        throw new Error(`${o.data}: obs ${data.meta.observationSize}/act ${data.meta.actionSize}, but the bundle's models take obs ${models.spec.observationSize}/act ${models.spec.actionLow.length}`);
-      }
-      const s = await settingsFor(manifest.domain, { gammaRisk: manifest.risk.gammaRisk, epsRisk: manifest.risk.epsRisk });
-      const iterations = o.iterations ?? s.phase2Iterations;
-      const checkpointDir = o.checkpoint ?? `${o.out}.checkpoint`;
-      const stop = interruptible();
-      const bar = progressReporter(`adapt ${models.spec.method}`);
-      const result = await adapt(
-        { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed, ...(o.lr ? { lr: o.lr } : {}) },
-        { checkpointDir, resume: o.resume === true, signal: stop.signal, onProgress: (p) => bar.update(p.iteration, p.total, formatStats(p.stats)) },
-      ).finally(() => (bar.stop(), stop.dispose()));
-      if (!result.completed) {
-        console.error(`stopped at iteration ${result.iterations} of ${iterations}; checkpoint in ${checkpointDir}. Continue with the same command and --resume.`);
-        process.exitCode = 130;
-        return;
-      }
-      await writeModelBundle(o.out, result.models, {
-        epsRisk: manifest.risk.epsRisk,
-        gammaRisk: manifest.risk.gammaRisk,
-        ...(isDomainId(manifest.domain) ? { observationSpace: (await domainSpaces(manifest.domain)).observation } : {}),
-        neutralAction: manifest.neutralAction,
-        ...continuedState(result),
-        provenance: {
-          datasets: [...manifest.provenance.datasets, o.data],
-          iterations: { ...manifest.provenance.iterations, adapt: result.iterations },
-          seed: o.seed,
-          command: `mesa-shield adapt --bundle ${o.bundle} --data ${o.data} --out ${o.out} --seed ${o.seed}${o.lr ? ` --lr ${o.lr}` : ''}`,
-        },
-      });
-      if (existsSync(checkpointDir)) rmSync(checkpointDir, { recursive: true, force: true });
-      console.log(`wrote ${o.out} (${models.spec.method} adapted for ${result.iterations} iterations on ${data.meta.size} transitions)`);
+    .option('--resume', 'continue from the checkpoint folder');
+  return command.action(async (o: { bundle: string; data?: string; fromLog?: string[]; mapping?: string; out: string; iterations?: number; batchSize?: number; seed: number; lr?: number; checkpoint?: string; resume?: boolean }) => {
+    if ((o.data === undefined) === (o.fromLog === undefined)) {
+      command.error(`error: give the new robot's data with exactly one of --data <path> or --from-log <files...>${o.data !== undefined ? ', not both' : ''}`, { exitCode: 1 });
+    }
+    if (o.mapping !== undefined && o.fromLog === undefined) command.error('error: --mapping applies to --from-log only', { exitCode: 1 });
+    const [{ initTrainingBackend }, { sourceOf }, { adapt }, { readModelBundle, writeModelBundle }] = await Promise.all([
+      import('../training/backend.js'),
+      import('../training/batch.js'),
+      import('../training/train.js'),
+      import('../training/model-bundle.js'),
+    ]);
+    console.error(`training backend: ${await initTrainingBackend()}`);
+    const { manifest, models, phaseState } = await readModelBundle(o.bundle);
+    const { data, label, sources, option } = await loadAdaptData(o);
+    if (data.meta.observationSize !== models.spec.observationSize || data.meta.actionSize !== models.spec.actionLow.length) {
+      throw new Error(`${label}: obs ${data.meta.observationSize}/act ${data.meta.actionSize}, but the bundle's models take obs ${models.spec.observationSize}/act ${models.spec.actionLow.length}`);
+    }
+    const s = await settingsFor(manifest.domain, { gammaRisk: manifest.risk.gammaRisk, epsRisk: manifest.risk.epsRisk });
+    const iterations = o.iterations ?? s.phase2Iterations;
+    const checkpointDir = o.checkpoint ?? `${o.out}.checkpoint`;
+    const stop = interruptible();
+    const bar = progressReporter(`adapt ${models.spec.method}`);
+    const result = await adapt(
+      { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed, ...(o.lr ? { lr: o.lr } : {}) },
+      { checkpointDir, resume: o.resume === true, signal: stop.signal, onProgress: (p) => bar.update(p.iteration, p.total, formatStats(p.stats)) },
+    ).finally(() => (bar.stop(), stop.dispose()));
+    if (!result.completed) {
+      console.error(`stopped at iteration ${result.iterations} of ${iterations}; checkpoint in ${checkpointDir}. Continue with the same command and --resume.`);
+      process.exitCode = 130;
+      return;
+    }
+    await writeModelBundle(o.out, result.models, {
+      epsRisk: manifest.risk.epsRisk,
+      gammaRisk: manifest.risk.gammaRisk,
+      ...(isDomainId(manifest.domain) ? { observationSpace: (await domainSpaces(manifest.domain)).observation } : {}),
+      neutralAction: manifest.neutralAction,
+      ...continuedState(result),
+      provenance: {
+        datasets: [...manifest.provenance.datasets, ...sources],
+        iterations: { ...manifest.provenance.iterations, adapt: result.iterations },
+        seed: o.seed,
+        command: `mesa-shield adapt --bundle ${o.bundle} ${option} --out ${o.out} --seed ${o.seed}${o.lr ? ` --lr ${o.lr}` : ''}`,
+      },
     });
+    if (existsSync(checkpointDir)) rmSync(checkpointDir, { recursive: true, force: true });
+    console.log(`wrote ${o.out} (${models.spec.method} adapted for ${result.iterations} iterations on ${data.meta.size} transitions)`);
+  });
 }
 
 function evalCriticCommand(): Command {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { transitionLogConfigSchema } from './log/index.js';
 
 /**
  * The shield's one YAML config. Keys are snake_case and reuse Recovery RL's names where they
@@ -23,15 +24,42 @@ const shieldSchema = z.strictObject({
   max_bypass_s: positive.default(60),
 });
 
+const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
 const mqttSchema = z.strictObject({
-  /** `embedded` starts an in-process broker; otherwise an mqtt:// or mqtts:// URL. */
+  /** `embedded` starts an in-process broker (aedes) on 127.0.0.1; otherwise an mqtt:// or mqtts:// URL. */
   broker: z.string().default('embedded'),
+  /** Port of the embedded broker; 0 picks a free one (it is logged). */
+  embedded_port: z.int().min(0).max(65535).default(1883),
   prefix: z.string().min(1).default('mesa_shield'),
-  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+  /** Single topics that replace `<prefix>/<name>`. */
+  topics: z.strictObject({ state: z.string().optional(), proposed: z.string().optional(), applied: z.string().optional(), status: z.string().optional() }).prefault({}),
+  /** One level for every topic, or per topic (status defaults to 1, the others to 0). */
+  qos: z.union([qos, z.strictObject({ state: qos.optional(), proposed: qos.optional(), applied: qos.optional(), status: qos.optional() })]).default({}),
+  /** Encoding of the applied commands; state and proposed payloads may be JSON or binary. */
   payload: z.enum(['json', 'binary']).default('json'),
   username: z.string().optional(),
   password: z.string().optional(),
   tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), reject_unauthorized: z.boolean().default(true) }).optional(),
+});
+
+const adaptationSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Recovery RL's discount of the risk critic; defaults to the bundle's gamma_risk. */
+  gamma_safe: unit('a discount').optional(),
+  /** Polyak rate of the critic's target network; defaults to the training's. */
+  tau_safe: unit('a Polyak rate').optional(),
+  /** The offline test-environment dataset (.arrow) trained on alongside the recorded transitions. */
+  offline_data: z.string().min(1).nullable().default(null),
+  /** Where candidate bundles are written (default: a fresh temporary folder). */
+  candidate_dir: z.string().min(1).optional(),
+  iterations_per_candidate: z.int().min(1).default(500),
+  batch_size: z.int().min(1).default(256),
+  held_out_fraction: unit('a share of transitions').default(0.2),
+  /** A candidate must still flag this share of held-out violating transitions. */
+  min_recall: z.number().min(0).max(1).default(0.5),
+  parity_tolerance: positive.default(1e-4),
+  seed: z.int().min(0).default(0),
 });
 
 export const configSchema = z.strictObject({
@@ -47,11 +75,9 @@ export const configSchema = z.strictObject({
       mqtt: mqttSchema.prefault({}),
     })
     .prefault({}),
-  log: z.strictObject({ dir: z.string().min(1), rotate_mb: positive.default(64) }).nullable().default(null),
-  adaptation: z
-    .strictObject({ enabled: z.boolean().default(false), gamma_safe: unit('a discount').optional(), tau_safe: unit('a Polyak rate').optional() })
-    .nullable()
-    .default(null),
+  /** Transition log (rotating MCAP files); none when absent. */
+  log: transitionLogConfigSchema.nullable().default(null),
+  adaptation: adaptationSchema.prefault({}),
 });
 
 export type ShieldConfig = z.output<typeof configSchema>;

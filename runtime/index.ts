@@ -9,6 +9,8 @@ export type { ShieldConfig } from './config.js';
 export { ShieldStats } from './stats.js';
 export type { StatsSnapshot } from './stats.js';
 export { createShield, shieldOptions } from './create-shield.js';
+export { RecordingGate, ShieldService, startShieldRuntime } from './shield-service.js';
+export type { ShieldRuntime } from './shield-service.js';
 export { OnlineAdaptation } from './adaptation/online-adaptation.js';
 export type { OnlineAdaptationEvents, OnlineTransition } from './adaptation/online-adaptation.js';
 export type { AdaptationSettings, CandidateReport } from './adaptation/protocol.js';

@@ -8,6 +8,9 @@ export interface LoopInput {
   readonly values: ArrayLike<number>;
   /** Nanoseconds of simulated time. */
   readonly stampNs: number;
+  /** For a state: whether it violates the constraint, and whether it is the first of an episode. */
+  readonly constraint?: 0 | 1;
+  readonly episodeStart?: boolean;
 }
 
 /** What the loop reads from a gate's answer (the runtime's Decision has these fields and more). */
@@ -94,13 +97,14 @@ export async function runSimLoop(options: SimLoopOptions): Promise<{ episodes: S
       let ret = 0;
       let interventions = 0;
       let fallbacks = 0;
-      for (;;) {
+      let constraint: 0 | 1 = 0;
+      for (let step = 0; ; step++) {
         nowNs += stepNs;
         const proposal = controller(obs);
         let action = Float64Array.from(proposal);
         let source: GateAnswer['source'] | null = null;
         if (options.gate) {
-          const d = await options.gate.decide({ values: obs, stampNs: nowNs }, { values: proposal, stampNs: nowNs }, nowNs);
+          const d = await options.gate.decide({ values: obs, stampNs: nowNs, constraint, episodeStart: step === 0 }, { values: proposal, stampNs: nowNs }, nowNs);
           action = Float64Array.from(d.action);
           source = d.source;
           if (d.source === 'recovery') interventions += 1;
@@ -110,6 +114,7 @@ export async function runSimLoop(options: SimLoopOptions): Promise<{ episodes: S
         options.onStep?.({ episode: e + 1, observation: obs, proposal, action, source, result: r });
         ret += r.reward;
         obs = r.observation;
+        constraint = r.constraint;
         if (r.done || r.truncated) {
           const summary: SimLoopEpisode = {
             episode: e + 1,

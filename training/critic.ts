@@ -21,6 +21,11 @@ export class SafetyCritic {
   readonly heads: readonly ParamModule[];
   readonly names: readonly string[];
   readonly shapes: readonly (readonly number[])[];
+  /**
+   * For MESA's weight-transform critic: its head, and the same function as a plain-MLP critic over
+   * the head's generated weights (what MAML's one-step fast path adapts); null otherwise.
+   */
+  readonly generated: { readonly head: WeightTransformMlp; readonly critic: SafetyCritic } | null;
   readonly #offsets: number[];
   /** Standardization of the observations before the first layer (null: raw observations, as the reference). */
   readonly observationScale: ObservationScale | null;
@@ -35,11 +40,12 @@ export class SafetyCritic {
     if (options.observationScale) checkObservationScale(options.observationScale, observationSize);
     this.observationScale = options.observationScale ?? null;
     const inputs = observationSize + actionSize;
+    const hidden = options.hidden ?? (architecture === 'weight-transform' ? [100, 100, 100] : [256, 256]);
     const head = (): ParamModule =>
-      architecture === 'weight-transform'
-        ? new WeightTransformMlp([inputs, ...(options.hidden ?? [100, 100, 100]), 1], 'sigmoid', options.latent ?? 100)
-        : new Mlp([inputs, ...(options.hidden ?? [256, 256]), 1], 'sigmoid');
+      architecture === 'weight-transform' ? new WeightTransformMlp([inputs, ...hidden, 1], 'sigmoid', options.latent ?? 100) : new Mlp([inputs, ...hidden, 1], 'sigmoid');
     this.heads = architecture === 'twin-mlp' ? [head(), head()] : [head()];
+    this.generated =
+      this.heads[0] instanceof WeightTransformMlp ? { head: this.heads[0], critic: new SafetyCritic('mlp', observationSize, actionSize, { hidden, observationScale: this.observationScale }) } : null;
     this.names = this.heads.flatMap((h, k) => h.names.map((n) => `head${k}.${n}`));
     this.shapes = this.heads.flatMap((h) => h.shapes);
     this.#offsets = [];

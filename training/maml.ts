@@ -104,6 +104,24 @@ export interface TaskEpisode {
   readonly queryTarget: tf.Tensor2D;
 }
 
+/**
+ * The weight-transform critic after one inner step, as generated plain weights: the same theta'
+ * as `innerAdapt`, computed without forming the stepped weight generators F' (see
+ * WeightTransformMlp.stepGenerated), which is most of a meta-iteration's work otherwise.
+ */
+function innerAdaptGenerated(
+  learner: Pick<MetaLearner, 'critic' | 'rho'>,
+  theta: readonly tf.Tensor[],
+  support: TensorBatch,
+  target: tf.Tensor2D,
+  order: MamlConfig['order'],
+): tf.Tensor[] {
+  const { head, critic } = learner.critic.generated!;
+  const weights = head.generate(theta);
+  const grads = tf.grads((...w: tf.Tensor[]) => criticLoss(critic, w, support, target))(weights);
+  return head.stepGenerated(theta, grads, learner.rho.map((r) => tf.softplus(r)), order === 'second' ? (t) => t : stopGradient);
+}
+
 /** sum_i L_out(theta'_i) / N: the quantity whose gradient in theta and rho is the meta-gradient. */
 export function metaObjective(
   learner: Pick<MetaLearner, 'critic' | 'rho'>,
@@ -112,9 +130,12 @@ export function metaObjective(
   taskCount: number,
   config: Pick<MamlConfig, 'innerSteps' | 'order'>,
 ): tf.Scalar {
+  const generated = learner.critic.generated !== null && config.innerSteps === 1 ? learner.critic.generated : null;
   const outer = episodes.map((e) => {
-    const adapted = innerAdapt(learner, theta, e.support, e.supportTarget, config.innerSteps, config.order);
-    return tf.div(criticLoss(learner.critic, adapted, e.query, e.queryTarget), taskCount) as tf.Scalar;
+    const loss = generated
+      ? criticLoss(generated.critic, innerAdaptGenerated(learner, theta, e.support, e.supportTarget, config.order), e.query, e.queryTarget)
+      : criticLoss(learner.critic, innerAdapt(learner, theta, e.support, e.supportTarget, config.innerSteps, config.order), e.query, e.queryTarget);
+    return tf.div(loss, taskCount) as tf.Scalar;
   });
   return tf.addN(outer) as tf.Scalar;
 }

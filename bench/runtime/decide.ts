@@ -2,20 +2,27 @@
  * Shield decision latency: p50/p99/p99.9/max over N ticks paced at 1 kHz in one process, for the
  * onnxruntime engine and the plain-TypeScript engine on the same weights, as ratios to the
  * TypeScript engine measured in the same run. Counts ticks whose decision finished after the next
- * tick was due (missed 1 ms deadlines).
- * Usage: npm run bench:runtime [-- --ticks N]   (the issue's figure uses 10^6 ticks: about 17 minutes per row)
+ * tick was due (missed 1 ms deadlines). The last rows repeat the measurement on a shipped bundle
+ * while the online-adaptation worker trains on the ticks' transitions in its thread, swapping its
+ * accepted candidates into the shield as it goes.
+ * Usage: npm run bench:runtime [-- --ticks N] [-- --rows synthetic|shipped|all]
+ * (the issue's figure uses 10^6 ticks: about 17 minutes per row; `--rows shipped` runs only the four
+ * rows on the shipped bundle, with and without the worker)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, box, uniformBox } from '../../sim/index.js';
-import { Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
+import { parseArgs } from 'node:util';
+import { Rng, box, packageRoot, uniformBox } from '../../sim/index.js';
+import { OnlineAdaptation, Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
 import { SafetyCritic, type CriticArchitecture } from '../../training/critic.js';
 import { exportBundle } from '../../training/export/index.js';
 import { RecoveryPolicy } from '../../training/policies.js';
 
-const ticksArg = process.argv.indexOf('--ticks');
-const ticks = ticksArg >= 0 ? Number(process.argv[ticksArg + 1]) : 100_000;
+const { values: args } = parseArgs({ options: { ticks: { type: 'string', default: '100000' }, rows: { type: 'string', default: 'all' } } });
+const ticks = Number(args.ticks);
+if (!Number.isSafeInteger(ticks) || ticks < 1) throw new Error(`--ticks needs a positive whole number, got ${args.ticks}`);
+if (!['synthetic', 'shipped', 'all'].includes(args.rows)) throw new Error(`--rows is synthetic, shipped or all, got ${args.rows}`);
 const PERIOD_NS = 1_000_000n;
 
 async function bundle(architecture: CriticArchitecture, recoveryKind: 'gaussian' | 'deterministic'): Promise<string> {
@@ -30,9 +37,39 @@ async function bundle(architecture: CriticArchitecture, recoveryKind: 'gaussian'
   return dir;
 }
 
-async function measure(dir: string, engine: Engine): Promise<{ p50: number; p99: number; p999: number; max: number; missed: number }> {
+interface Row {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  missed: number;
+  /** Candidates swapped in during the row (with the adaptation worker). */
+  swapped: number | null;
+}
+
+async function measure(dir: string, engine: Engine, withAdaptation = false): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
+  let swapped = 0;
+  const adaptation = withAdaptation
+    ? new OnlineAdaptation(shield, {
+        bundle: dir,
+        offlineData: null,
+        candidateDir: mkdtempSync(join(tmpdir(), 'mesa-bench-candidates-')),
+        gammaRisk: models.manifest.risk.gammaRisk,
+        tauRisk: null,
+        epsRisk: 0.3,
+        iterationsPerCandidate: 200,
+        batchSize: 256,
+        heldOutFraction: 0.2,
+        minRecall: 0,
+        parityTolerance: 1e-3,
+        seed: 0,
+      })
+    : null;
+  adaptation?.on('accepted', () => (swapped += 1));
+  adaptation?.start();
+  const previous = new Float64Array(2);
   const rng = new Rng(3);
   const obs = { values: new Float64Array(2), stampNs: 0 };
   const cmd = { values: new Float64Array(2), stampNs: 0 };
@@ -48,8 +85,10 @@ async function measure(dir: string, engine: Engine): Promise<{ p50: number; p99:
     cmd.values[0] = rng.uniformIn(-1, 1);
     cmd.values[1] = rng.uniformIn(-1, 1);
     obs.stampNs = cmd.stampNs = now;
-    await shield.decide(obs, cmd, now);
+    const d = await shield.decide(obs, cmd, now);
     const end = process.hrtime.bigint();
+    if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
+    previous.set(obs.values);
     due += PERIOD_NS;
     if (i >= 0) {
       latencies[i] = Number(end - start) / 1e3;
@@ -57,22 +96,35 @@ async function measure(dir: string, engine: Engine): Promise<{ p50: number; p99:
     }
     if (end > due + 10n * PERIOD_NS) due = end;
   }
-  await models.release();
+  await adaptation?.stop();
+  await shield.models?.release();
   latencies.sort();
   const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
-  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed };
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed, swapped: adaptation ? swapped : null };
 }
 
-console.log(`command: npm run bench:runtime -- --ticks ${ticks}`);
+function print(label: string, engine: Engine, r: Row, reference: Row): void {
+  console.log(
+    `${label.padEnd(44)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
+      `missed ${r.missed}  (p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine${r.swapped === null ? '' : `; ${r.swapped} candidates swapped in`})`,
+  );
+}
+
+console.log(`command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows}`);
 console.log(`node ${process.version}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
-for (const [architecture, kind, label] of [['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const) {
+const synthetic = args.rows === 'shipped' ? [] : ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const);
+for (const [architecture, kind, label] of synthetic) {
   const dir = await bundle(architecture, kind);
   const ts = await measure(dir, 'typescript');
-  const ort = await measure(dir, 'onnxruntime');
-  for (const [engine, r] of [['typescript', ts], ['onnxruntime', ort]] as const) {
-    console.log(
-      `${label.padEnd(40)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
-        `missed ${r.missed}  (p99 ${(r.p99 / ts.p99).toFixed(2)}x the TypeScript engine)`,
-    );
-  }
+  print(label, 'typescript', ts, ts);
+  print(label, 'onnxruntime', await measure(dir, 'onnxruntime'), ts);
+}
+if (args.rows !== 'synthetic') {
+  // The worker needs a bundle that carries its training state: the shipped RRL bundle (twin 2x256).
+  const shipped = join(packageRoot(), 'models', 'navigation1-rrl');
+  const ts = await measure(shipped, 'typescript');
+  print('models/navigation1-rrl', 'typescript', ts, ts);
+  print('models/navigation1-rrl + adaptation worker', 'typescript', await measure(shipped, 'typescript', true), ts);
+  print('models/navigation1-rrl', 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
+  print('models/navigation1-rrl + adaptation worker', 'onnxruntime', await measure(shipped, 'onnxruntime', true), ts);
 }

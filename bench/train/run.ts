@@ -13,6 +13,7 @@ import { clipByGlobalNorm } from '../../training/nn/ops.js';
 import { createVariablesFrom } from '../../training/nn/module.js';
 import { inverseSoftplus, metaObjective, type TaskEpisode } from '../../training/maml.js';
 import { adam } from '../../training/nn/adam.js';
+import { medianMs } from './median-ms.js';
 
 /** PyTorch 2.13 CPU, same shapes, on a machine of this kind (from the issue). */
 const PYTORCH_MS = { step: 1.55, meta: 28 };
@@ -33,18 +34,6 @@ function randomBatch(rng: Rng): TensorBatch {
     constraint: tf.tensor2d(Float32Array.from({ length: BATCH }, () => (rng.uniform() < 0.1 ? 1 : 0)), [BATCH, 1]),
     mask: tf.ones([BATCH, 1]),
   };
-}
-
-function medianMs(run: () => void, n: number): number {
-  for (let i = 0; i < 3; i++) run();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
 }
 
 function bench(architecture: CriticArchitecture, label: string): void {

@@ -10,24 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng, uniformBox } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { SAC_DEFAULTS, Sac, TaskReplay } from '../../training/sac.js';
+import { medianMs } from './median-ms.js';
 
 const OBS = 17;
 const ACT = 6;
 
 const repeatsArg = process.argv.indexOf('--repeats');
 const repeats = repeatsArg >= 0 ? Number(process.argv[repeatsArg + 1]) : 50;
-
-function median(run: () => void, n: number): number {
-  for (let i = 0; i < Math.min(10, n); i++) run();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 const backend = await initTrainingBackend();
 console.log(`command: node dist/bench/train/sac.js --repeats ${repeats}`);
@@ -39,14 +28,14 @@ const replay = new TaskReplay(OBS, ACT);
 const u = (n: number) => Array.from({ length: n }, () => rng.uniformIn(-1, 1));
 for (let i = 0; i < 10_000; i++) replay.push(u(OBS), u(ACT), rng.uniformIn(-1, 1), u(OBS), 1);
 
-const update = median(() => agent.update(replay.sample(rng, SAC_DEFAULTS.batchSize), rng), repeats);
-const sampleOnly = median(() => replay.sample(rng, SAC_DEFAULTS.batchSize), repeats);
+const update = medianMs(() => agent.update(replay.sample(rng, SAC_DEFAULTS.batchSize), rng), repeats);
+const sampleOnly = medianMs(() => replay.sample(rng, SAC_DEFAULTS.batchSize), repeats);
 console.log(`update        ${update.toFixed(2).padStart(8)} ms   (of which replay sampling ${sampleOnly.toFixed(3)} ms)`);
 
 const obs = Float64Array.from(u(OBS));
-const act = median(() => agent.act(obs, rng), 20 * repeats);
-const actDeterministic = median(() => agent.act(obs, rng, true), 20 * repeats);
-const graph = median(() => {
+const act = medianMs(() => agent.act(obs, rng), 20 * repeats);
+const actDeterministic = medianMs(() => agent.act(obs, rng, true), 20 * repeats);
+const graph = medianMs(() => {
   const a = tf.tidy(() => agent.actor.sample(agent.actorVars, tf.tensor2d(Float32Array.from(obs), [1, OBS]), rng).action);
   a.dataSync();
   a.dispose();

@@ -8,6 +8,8 @@ export interface AdaptationSettings {
   /** Folder where candidate bundles are written. */
   readonly candidateDir: string;
   readonly gammaRisk: number;
+  /** Polyak rate of the critic's target network; null takes the offline training's. */
+  readonly tauRisk: number | null;
   readonly epsRisk: number;
   /** Critic + recovery updates between two candidates. */
   readonly iterationsPerCandidate: number;

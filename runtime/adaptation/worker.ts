@@ -65,7 +65,7 @@ async function run(s: AdaptationSettings): Promise<void> {
       criticLr: mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain,
       recoveryLr: mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain,
       target: mesa ? 'polyak' : 'online',
-      tau: TAU_RISK,
+      tau: s.tauRisk ?? TAU_RISK,
       batchSize: s.batchSize,
     },
     rng,

@@ -51,6 +51,10 @@ export interface StampedVector {
   readonly values: ArrayLike<number>;
   /** Nanoseconds on the clock that `nowNs` uses. */
   readonly stampNs: number;
+  /** A state may carry the robot's report on it; the gate ignores both, the transition log and online adaptation use them. */
+  readonly constraint?: 0 | 1;
+  /** The state follows a reset rather than the last applied command. */
+  readonly episodeStart?: boolean;
 }
 
 /** One control tick as recorded in the transition log. */

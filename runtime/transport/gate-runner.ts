@@ -58,7 +58,13 @@ export class GateRunner {
     const now = this.#o.clock.nowNs();
     let slot: StampedVector;
     if (input.ok) {
-      slot = { values: input.message.values, stampNs: input.message.stampNs ?? now };
+      const m = input.message;
+      slot = {
+        values: m.values,
+        stampNs: m.stampNs ?? now,
+        ...(m.constraint === undefined ? {} : { constraint: m.constraint }),
+        ...(m.episodeStart ? { episodeStart: true } : {}),
+      };
     } else {
       slot = { values: EMPTY, stampNs: now };
       if (kind === 'state') this.#stats.invalidState++;

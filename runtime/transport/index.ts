@@ -5,6 +5,7 @@ export type {
   RobotLink,
   ShieldStatus,
   ShieldTransport,
+  StateReport,
   TickMode,
   TransportDeps,
   TransportLog,
@@ -29,6 +30,8 @@ export type { MqttRobotLinkOptions, MqttRobotLinkOptionsInput, MqttTransportOpti
 export { MqttShieldTransport } from './mqtt-transport.js';
 export { MqttRobotLink } from './mqtt-robot-link.js';
 export { InprocTransport } from './inproc.js';
+export { LinkGate } from './link-gate.js';
+export type { LinkAnswer } from './link-gate.js';
 export type { InprocOptions } from './inproc.js';
 export { startEmbeddedBroker } from './embedded-broker.js';
 export type { EmbeddedBroker, EmbeddedBrokerOptions } from './embedded-broker.js';

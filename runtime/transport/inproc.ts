@@ -6,7 +6,7 @@
 import { monotonicClock } from './clock.js';
 import { GateRunner } from './gate-runner.js';
 import { validateVector } from './payload.js';
-import type { AppliedMessage, Gate, RobotLink, ShieldStatus, ShieldTransport, TickMode, TransportDeps, TransportStats } from './ports.js';
+import type { AppliedMessage, Gate, RobotLink, ShieldStatus, ShieldTransport, StateReport, TickMode, TransportDeps, TransportStats } from './ports.js';
 import { RateLimitedLog, silentLog } from './rate-limited-log.js';
 
 export interface InprocOptions {
@@ -44,13 +44,14 @@ export class InprocTransport implements ShieldTransport {
       },
       statusChanged: (s) => this.#emitStatus(s),
     });
-    const send = (kind: 'state' | 'proposed', values: ArrayLike<number>, stampNs?: number) => {
+    const send = (kind: 'state' | 'proposed', values: ArrayLike<number>, stampNs?: number, report: StateReport = {}) => {
       if (!this.#running) return;
-      this.#runner.accept(kind, validateVector(values, stampNs ?? null));
+      const input = validateVector(values, stampNs ?? null);
+      this.#runner.accept(kind, input.ok ? { ok: true, message: { ...input.message, ...report } } : input);
       if (kind === 'proposed' && this.#tick.mode === 'on-command') this.#runner.tick();
     };
     this.robot = {
-      sendState: (values, stampNs) => send('state', values, stampNs),
+      sendState: (values, stampNs, report) => send('state', values, stampNs, report),
       sendProposed: (values, stampNs) => send('proposed', values, stampNs),
       onApplied: (l) => {
         this.#applied.add(l);

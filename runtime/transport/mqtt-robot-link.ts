@@ -6,7 +6,7 @@
 import { MqttConnection } from './mqtt-connection.js';
 import { mqttRobotLinkOptionsSchema, parseOptions, resolveTopics, type MqttRobotLinkOptions, type MqttRobotLinkOptionsInput, type Topics } from './options.js';
 import { decodeVector, encodeVector } from './payload.js';
-import type { AppliedMessage, RobotLink, ShieldStatus, TransportLog } from './ports.js';
+import type { AppliedMessage, RobotLink, ShieldStatus, StateReport, TransportLog } from './ports.js';
 import { monotonicClock } from './clock.js';
 import { RateLimitedLog, silentLog } from './rate-limited-log.js';
 import { decodeStatus } from './status.js';
@@ -55,8 +55,8 @@ export class MqttRobotLink implements RobotLink {
     return this.#connection.connected;
   }
 
-  sendState(values: ArrayLike<number>, stampNs?: number): void {
-    this.#send(this.topics.state, values, stampNs, this.options.qos.state);
+  sendState(values: ArrayLike<number>, stampNs?: number, report: StateReport = {}): void {
+    this.#send(this.topics.state, values, stampNs, this.options.qos.state, report);
   }
 
   sendProposed(values: ArrayLike<number>, stampNs?: number): void {
@@ -79,8 +79,8 @@ export class MqttRobotLink implements RobotLink {
     return this.#connection.close();
   }
 
-  #send(topic: string, values: ArrayLike<number>, stampNs: number | undefined, qos: 0 | 1 | 2): void {
-    this.#connection.publish(topic, encodeVector(values, { stampNs: stampNs ?? null }, this.options.encoding, this.options.element), qos);
+  #send(topic: string, values: ArrayLike<number>, stampNs: number | undefined, qos: 0 | 1 | 2, report: StateReport = {}): void {
+    this.#connection.publish(topic, encodeVector(values, { stampNs: stampNs ?? null, ...report }, this.options.encoding, this.options.element), qos);
   }
 
   #onMessage(topic: string, payload: Buffer): void {

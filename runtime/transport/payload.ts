@@ -3,8 +3,10 @@
  * decoded: decoding never throws, it returns either a vector of finite numbers or the reason the
  * payload was refused.
  *
- * JSON (UTF-8): `{ "stamp_ns"?: number, "values": number[] }`. Applied commands add
- * `"source"`, `"risk"`, `"reason"` and `"threshold"`. Unknown keys are ignored.
+ * JSON (UTF-8): `{ "stamp_ns"?: number, "values": number[] }`. A state may add what the robot
+ * knows of it: `"constraint": 0 | 1` (the state violates the constraint) and `"episode_start": true`
+ * (the state follows a reset, not the last applied command). Applied commands add `"source"`,
+ * `"risk"`, `"reason"` and `"threshold"`. Unknown keys are ignored.
  *
  * Binary, little-endian, 16-byte header then the values:
  *
@@ -16,7 +18,8 @@
  * |      4 |    8 | stamp in nanoseconds, uint64 (read only when flag bit 0 is set)     |
  * |     12 |    2 | n, number of values, uint16                                         |
  * |     14 |    1 | source: 0 none (inputs), 1 task, 2 recovery, 3 fallback (applied)   |
- * |     15 |    1 | flags: bit 0 = stamp present; the other bits must be 0              |
+ * |     15 |    1 | flags: bit 0 = stamp present, bit 1 = constraint reported, bit 2 =  |
+ * |        |      | constraint violated, bit 3 = episode start; bits 4-7 must be 0      |
  * |     16 |  n*w | values                                                              |
  *
  * The payload must be exactly 16 + n*w bytes. The header keeps float64 values 8-byte aligned.
@@ -36,6 +39,10 @@ const MAGIC_0 = 0x4d;
 const MAGIC_1 = 0x53;
 const VERSION = 1;
 const STAMP_FLAG = 1;
+const CONSTRAINT_REPORTED_FLAG = 2;
+const CONSTRAINT_VIOLATED_FLAG = 4;
+const EPISODE_START_FLAG = 8;
+const KNOWN_FLAGS = STAMP_FLAG | CONSTRAINT_REPORTED_FLAG | CONSTRAINT_VIOLATED_FLAG | EPISODE_START_FLAG;
 const SOURCES: readonly (DecisionSource | null)[] = [null, 'task', 'recovery', 'fallback'];
 
 /** A decoded payload. */
@@ -44,6 +51,9 @@ export interface VectorMessage {
   readonly values: Float64Array;
   /** Null when the sender gave no stamp. */
   readonly stampNs: number | null;
+  /** What a state may report about itself. */
+  readonly constraint?: 0 | 1;
+  readonly episodeStart?: boolean;
   /** The fields an applied command carries. */
   readonly source?: DecisionSource;
   readonly risk?: number | null;
@@ -63,6 +73,8 @@ const jsonVector = z.object({
   risk: z.number().nullable().optional(),
   reason: z.string().max(64).optional(),
   threshold: z.number().optional(),
+  constraint: z.union([z.literal(0), z.literal(1)]).optional(),
+  episode_start: z.boolean().optional(),
 });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -91,7 +103,7 @@ function decodeJson(payload: Uint8Array): DecodeResult {
     const issue = parsed.error.issues[0];
     return refuse(`JSON ${issue.path.length > 0 ? issue.path.join('.') : 'document'}: ${issue.message}`);
   }
-  const { stamp_ns, values, source, risk, reason, threshold } = parsed.data;
+  const { stamp_ns, values, source, risk, reason, threshold, constraint, episode_start } = parsed.data;
   return {
     ok: true,
     message: {
@@ -101,6 +113,8 @@ function decodeJson(payload: Uint8Array): DecodeResult {
       ...(risk === undefined ? {} : { risk }),
       ...(reason === undefined ? {} : { reason }),
       ...(threshold === undefined ? {} : { threshold }),
+      ...(constraint === undefined ? {} : { constraint }),
+      ...(episode_start === undefined ? {} : { episodeStart: episode_start }),
     },
   };
 }
@@ -118,7 +132,8 @@ function decodeBinary(payload: Uint8Array): DecodeResult {
   const sourceCode = payload[14];
   if (sourceCode >= SOURCES.length) return refuse(`binary source code ${sourceCode} is unknown`);
   const flags = payload[15];
-  if ((flags & ~STAMP_FLAG) !== 0) return refuse(`binary flags 0x${flags.toString(16)} set reserved bits`);
+  if ((flags & ~KNOWN_FLAGS) !== 0) return refuse(`binary flags 0x${flags.toString(16)} set reserved bits`);
+  if ((flags & CONSTRAINT_VIOLATED_FLAG) !== 0 && (flags & CONSTRAINT_REPORTED_FLAG) === 0) return refuse('binary flags: constraint violated but not reported');
   const values = new Float64Array(n);
   for (let i = 0, at = BINARY_HEADER_BYTES; i < n; i++, at += width) {
     const v = width === 8 ? view.getFloat64(at, true) : view.getFloat32(at, true);
@@ -132,6 +147,8 @@ function decodeBinary(payload: Uint8Array): DecodeResult {
       values,
       stampNs: (flags & STAMP_FLAG) !== 0 ? Number(view.getBigUint64(4, true)) : null,
       ...(source === null ? {} : { source }),
+      ...((flags & CONSTRAINT_REPORTED_FLAG) !== 0 ? { constraint: (flags & CONSTRAINT_VIOLATED_FLAG) !== 0 ? 1 : 0 } : {}),
+      ...((flags & EPISODE_START_FLAG) !== 0 ? { episodeStart: true } : {}),
     },
   };
 }
@@ -143,6 +160,8 @@ export interface EncodeFields {
   readonly risk?: number | null;
   readonly reason?: string;
   readonly threshold?: number;
+  readonly constraint?: 0 | 1;
+  readonly episodeStart?: boolean;
 }
 
 /**
@@ -173,6 +192,8 @@ function encodeJson(values: ArrayLike<number>, f: EncodeFields): Uint8Array {
   if (f.risk !== undefined) s += `,"risk":${f.risk === null || !Number.isFinite(f.risk) ? 'null' : f.risk}`;
   if (f.reason !== undefined) s += `,"reason":${JSON.stringify(f.reason)}`;
   if (f.threshold !== undefined && Number.isFinite(f.threshold)) s += `,"threshold":${f.threshold}`;
+  if (f.constraint !== undefined) s += `,"constraint":${f.constraint}`;
+  if (f.episodeStart) s += ',"episode_start":true';
   return utf8Encoder.encode(`${s}}`);
 }
 
@@ -186,8 +207,10 @@ function encodeBinary(values: ArrayLike<number>, f: EncodeFields, element: Eleme
   out[3] = width;
   if (f.stampNs != null) {
     view.setBigUint64(4, BigInt(Math.round(f.stampNs)), true);
-    out[15] = STAMP_FLAG;
+    out[15] |= STAMP_FLAG;
   }
+  if (f.constraint !== undefined) out[15] |= CONSTRAINT_REPORTED_FLAG | (f.constraint === 1 ? CONSTRAINT_VIOLATED_FLAG : 0);
+  if (f.episodeStart) out[15] |= EPISODE_START_FLAG;
   view.setUint16(12, values.length, true);
   out[14] = f.source === undefined ? 0 : SOURCES.indexOf(f.source);
   for (let i = 0, at = BINARY_HEADER_BYTES; i < values.length; i++, at += width) {

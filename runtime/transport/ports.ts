@@ -40,6 +40,12 @@ export interface TransportDeps {
 /** When the gate is asked: on every proposed command, or at a fixed rate with the latest inputs. */
 export type TickMode = { readonly mode: 'on-command' } | { readonly mode: 'rate'; readonly hz: number };
 
+/** What a robot may report with a state; the transition log and online adaptation use it. */
+export interface StateReport {
+  readonly constraint?: 0 | 1;
+  readonly episodeStart?: boolean;
+}
+
 /** An applied command as a controller or robot receives it from a transport. */
 export interface AppliedMessage {
   readonly values: Float64Array;
@@ -99,8 +105,11 @@ export interface ShieldTransport {
 
 /** The robot or controller side of a transport: what a simulator, a bridge or a test talks to. */
 export interface RobotLink {
-  /** Sends the robot's state; `stampNs` defaults to the arrival time on the shield's clock. */
-  sendState(values: ArrayLike<number>, stampNs?: number): void;
+  /**
+   * Sends the robot's state; `stampNs` defaults to the arrival time on the shield's clock. `report`
+   * is what the robot knows of the state (constraint violated, first state after a reset).
+   */
+  sendState(values: ArrayLike<number>, stampNs?: number, report?: StateReport): void;
   /** Sends the controller's proposed command. */
   sendProposed(values: ArrayLike<number>, stampNs?: number): void;
   /** Returns a function that removes the listener. */

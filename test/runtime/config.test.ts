@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../runtime/index.js';
+import { packageRoot } from '../../sim/index.js';
 
 describe('shield config', () => {
   it('fills in the defaults', () => {
@@ -31,5 +33,19 @@ describe('shield config', () => {
     writeFileSync(join(dir, 'bad.yaml'), 'bundle: [unclosed\n');
     assert.throws(() => loadConfig(join(dir, 'bad.yaml')), (e: unknown) => e instanceof ConfigError && /bad\.yaml: not valid YAML/.test(e.message));
     assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /cannot read/);
+  });
+});
+
+describe('the README', () => {
+  it("shows a shield config that validates, with every section's defaults spelled out as they are", () => {
+    const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Running the shield'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section);
+    assert.ok(block, 'a yaml block in "Running the shield"');
+    const config = parseConfig(parseYaml(block[1]), 'README');
+    const defaults = parseConfig({ bundle: config.bundle });
+    assert.equal(config.transport.mqtt.embedded_port, defaults.transport.mqtt.embedded_port);
+    assert.equal(config.adaptation.iterations_per_candidate, defaults.adaptation.iterations_per_candidate);
+    assert.equal(config.shield.max_state_age_ms, defaults.shield.max_state_age_ms);
   });
 });

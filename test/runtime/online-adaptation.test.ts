@@ -51,6 +51,7 @@ describe('online adaptation', () => {
     offlineData: null,
     candidateDir: mkdtempSync(join(tmpdir(), 'mesa-candidates-')),
     gammaRisk: 0.5,
+    tauRisk: null,
     epsRisk: 0.3,
     iterationsPerCandidate: 20,
     batchSize: 32,

@@ -59,8 +59,30 @@ describe('simulation in the loop', () => {
     const bundle = await gateBundle();
     const r = runCli(['sim-loop', '--domain', 'navigation1', '--bundle', bundle, '--episodes', '3', '--compare', '--json', '--engine', 'typescript']);
     assert.equal(r.status, 0, r.stderr);
-    const runs = JSON.parse(r.stdout) as { label: string; summary: { episodes: number } }[];
+    const { runs } = JSON.parse(r.stdout) as { runs: { label: string; summary: { episodes: number } }[] };
     assert.deepEqual(runs.map((x) => x.label.split(' ')[0]), ['shield', 'no']);
     assert.equal(runs[0].summary.episodes, 3);
+  });
+
+  it('gives the same episodes through MQTT (embedded broker) as in-process, and reports the round trips', async () => {
+    const bundle = await gateBundle();
+    const common = ['sim-loop', '--domain', 'navigation1', '--bundle', bundle, '--episodes', '2', '--json', '--engine', 'typescript', '--seed', '4'];
+    const direct = runCli(common);
+    const mqtt = runCli([...common, '--transport', 'mqtt']);
+    assert.equal(mqtt.status, 0, mqtt.stderr);
+    type Out = { runs: { label: string; episodes: unknown[] }[]; roundTripMs?: { count: number; p50: number } };
+    const [a, b] = [JSON.parse(direct.stdout) as Out, JSON.parse(mqtt.stdout) as Out];
+    assert.deepEqual(b.runs[0].episodes, a.runs[0].episodes);
+    assert.match(b.runs[0].label, /MQTT embedded/);
+    const ticks = (b.runs[0].episodes as { length: number }[]).reduce((s, e) => s + e.length, 0);
+    assert.equal(b.roundTripMs?.count, ticks, 'one round trip per tick');
+    assert.ok(b.roundTripMs!.p50 > 0);
+    assert.equal(a.roundTripMs, undefined);
+  });
+
+  it('says which broker it could not reach', () => {
+    const r = runCli(['sim-loop', '--domain', 'navigation1', '--bundle', 'models/navigation1-mesa', '--transport', 'mqtt', '--broker', 'mqtt://127.0.0.1:1', '--episodes', '1']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /cannot connect to the MQTT broker at mqtt:\/\/127\.0\.0\.1:1/);
   });
 });

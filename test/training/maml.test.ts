@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Rng } from '../../sim/index.js';
-import { SafetyCritic, type TensorBatch } from '../../training/critic.js';
-import { inverseSoftplus, metaObjective, type TaskEpisode } from '../../training/maml.js';
+import { SafetyCritic, criticLoss, type TensorBatch } from '../../training/critic.js';
+import { innerAdapt, inverseSoftplus, metaObjective, type TaskEpisode } from '../../training/maml.js';
 import { useTrainingBackend } from '../support/tf.js';
 
 function randomBatch(rng: Rng, n: number, obs: number, act: number): TensorBatch {
@@ -70,4 +70,36 @@ describe('MAML meta-gradient', () => {
       assert.ok(firstError > 5 * secondError, `first-order (${firstError}) should be visibly worse than second-order (${secondError})`);
     });
   }
+
+  for (const observationScale of [null, { mean: [1, -2], std: [3, 0.5] }]) {
+  it(`computes the weight-transform critic's one-step objective and meta-gradient as the generic inner step does, in both orders${observationScale ? ' (standardized observations)' : ''}`, () => {
+    const rng = new Rng(7);
+    const critic = new SafetyCritic('weight-transform', 2, 1, { hidden: [5, 4], latent: 3, observationScale });
+    const theta = critic.init(rng).map((v, i) => tf.tensor(v, [...critic.shapes[i]]));
+    const rho = critic.shapes.map((_, k) => tf.scalar(inverseSoftplus(0.1 + 0.1 * k)));
+    const episodes: TaskEpisode[] = [0, 1].map(() => ({
+      support: randomBatch(rng, 12, 2, 1),
+      query: randomBatch(rng, 12, 2, 1),
+      supportTarget: tf.randomUniform([12, 1], 0, 1, 'float32', 3),
+      queryTarget: tf.randomUniform([12, 1], 0, 1, 'float32', 4),
+    }));
+    for (const order of ['second', 'first'] as const) {
+      const split = (all: tf.Tensor[]) => ({ th: all.slice(0, theta.length), learner: { critic, rho: all.slice(theta.length) as tf.Variable[] } });
+      const fast = (...all: tf.Tensor[]) => metaObjective(split(all).learner, split(all).th, episodes, 3, { innerSteps: 1, order });
+      const generic = (...all: tf.Tensor[]) => {
+        const { th, learner } = split(all);
+        return tf.addN(episodes.map((e) => tf.div(criticLoss(critic, innerAdapt(learner, th, e.support, e.supportTarget, 1, order), e.query, e.queryTarget), 3))) as tf.Scalar;
+      };
+      const all = [...theta, ...rho];
+      assert.ok(Math.abs(fast(...all).dataSync()[0] - generic(...all).dataSync()[0]) < 1e-6);
+      const [gf, gg] = [tf.grads(fast)(all), tf.grads(generic)(all)];
+      gf.forEach((g, k) => {
+        const [a, b] = [g.dataSync(), gg[k].dataSync()];
+        const scale = Math.max(1e-3, ...Array.from(b, Math.abs));
+        a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-4 * scale, `${order} order, tensor ${k}[${i}]: ${x} vs ${b[i]}`));
+      });
+    }
+  });
+  }
 });
+

@@ -46,3 +46,41 @@ const tanhFromInput = ((x: tf.Tensor, save: Save) => {
 export const sigmoid = tf.customGrad(sigmoidFromInput) as <T extends tf.Tensor>(x: T) => T;
 /** Tanh whose gradient is differentiable again. */
 export const tanh = tf.customGrad(tanhFromInput) as <T extends tf.Tensor>(x: T) => T;
+
+/*
+ * Products of a tall matrix F [n, l] with vectors, whose gradients (of every order) are again
+ * these products. tfjs differentiates a plain matMul into matMuls with transposeA/transposeB, and
+ * on wasm each of those transposes F, a full copy of MESA's 1M-value weight generators, several
+ * times per meta-iteration. Each op here multiplies without any transpose: a column vector is
+ * turned into a row by a reshape, which moves no data.
+ */
+const matVecOp = ((f: tf.Tensor2D, z: tf.Tensor2D, save: Save) => {
+  save([f, z]);
+  return {
+    value: tf.matMul(f, z),
+    gradFunc: (dy: tf.Tensor2D, [f0, z0]: tf.Tensor2D[]) => [outer(dy, z0), vecMat(dy, f0)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0];
+
+const vecMatOp = ((v: tf.Tensor2D, f: tf.Tensor2D, save: Save) => {
+  save([v, f]);
+  return {
+    value: tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), f), [-1, 1]),
+    gradFunc: (dy: tf.Tensor2D, [v0, f0]: tf.Tensor2D[]) => [matVec(f0, dy), outer(v0, dy)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0];
+
+const outerOp = ((a: tf.Tensor2D, b: tf.Tensor2D, save: Save) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, tf.reshape(b, [1, -1])),
+    gradFunc: (dy: tf.Tensor2D, [a0, b0]: tf.Tensor2D[]) => [matVec(dy, b0), vecMat(a0, dy)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0];
+
+/** F z for F [n, l] and a column z [l, 1]: a column [n, 1]. */
+export const matVec = tf.customGrad(matVecOp) as (f: tf.Tensor2D, z: tf.Tensor2D) => tf.Tensor2D;
+/** F^T v for a column v [n, 1]: a column [l, 1]. */
+export const vecMat = tf.customGrad(vecMatOp) as (v: tf.Tensor2D, f: tf.Tensor2D) => tf.Tensor2D;
+/** a b^T for columns a [n, 1] and b [l, 1]: a matrix [n, l]. */
+export const outer = tf.customGrad(outerOp) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;

@@ -3,6 +3,7 @@ import type { Rng } from '../../sim/index.js';
 import type { Activation, DenseStack } from './dense-stack.js';
 import { fanInUniform, normalInit } from './init.js';
 import { denseLayer, type ParamModule } from './module.js';
+import { matVec, vecMat } from './ops.js';
 
 /**
  * MESA's critic network (the reference's "WLinear" layers, from MACAW): each layer stores a
@@ -43,18 +44,59 @@ export class WeightTransformMlp implements ParamModule {
   }
 
   forward(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+    return this.forwardGenerated(this.generate(params), x);
+  }
+
+  /** The generated plain weights [W0, b0, W1, b1, ...]: W_l [in, out], b_l [out]. */
+  generate(params: readonly tf.Tensor[]): tf.Tensor[] {
+    return this.#layers().flatMap(([inputs, outputs], l) => {
+      const theta = tf.add(matVec(params[3 * l + 1] as tf.Tensor2D, params[3 * l] as tf.Tensor2D), params[3 * l + 2]);
+      return this.#split(theta, inputs, outputs);
+    });
+  }
+
+  /** The network's output from generated weights (as `generate` returns them). */
+  forwardGenerated(weights: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
     const layers = this.widths.length - 1;
-    for (let l = 0; l < layers; l++) {
-      const [inputs, outputs] = [this.widths[l], this.widths[l + 1]];
-      const theta = tf.reshape(tf.add(tf.matMul(params[3 * l + 1] as tf.Tensor2D, params[3 * l] as tf.Tensor2D), params[3 * l + 2]), [-1]);
-      const w = tf.reshape(tf.slice(theta, 0, inputs * outputs), [inputs, outputs]) as tf.Tensor2D;
-      // A slice of the flat vector owns a 1-D buffer; tfjs-wasm's fused kernel rejects a bias whose
-      // buffer was created with another shape (e.g. a reshaped [out, 1] slice).
-      const b = tf.slice(theta, inputs * outputs, outputs);
-      h = denseLayer(h, w, b, l + 1 < layers ? 'relu' : this.output);
-    }
+    for (let l = 0; l < layers; l++) h = denseLayer(h, weights[2 * l] as tf.Tensor2D, weights[2 * l + 1], l + 1 < layers ? 'relu' : this.output);
     return h;
+  }
+
+  /**
+   * The generated weights after one gradient step on every z, F and c, given the gradient dtheta
+   * of a loss in the generated weights and one step size per parameter tensor, without forming the
+   * stepped F (a 1M-value tensor per layer at the reference sizes):
+   *   dz = F^T dtheta,  dF = dtheta z^T,  dc = dtheta
+   *   theta' = (F - a_F dtheta z^T)(z - a_z dz) + c - a_c dtheta
+   *          = F z' - a_F dtheta (z^T z') + c - a_c dtheta
+   * `constant` is applied to the gradient terms: the identity keeps them differentiable (second-order
+   * MAML), stopGradient makes them constants (first order), exactly as for a plain parameter step.
+   */
+  stepGenerated(params: readonly tf.Tensor[], weightGrads: readonly tf.Tensor[], stepSizes: readonly tf.Tensor[], constant: <T extends tf.Tensor>(t: T) => T): tf.Tensor[] {
+    return this.#layers().flatMap(([inputs, outputs], l) => {
+      const [z, f, c] = [params[3 * l] as tf.Tensor2D, params[3 * l + 1] as tf.Tensor2D, params[3 * l + 2]];
+      const [aZ, aF, aC] = [stepSizes[3 * l], stepSizes[3 * l + 1], stepSizes[3 * l + 2]];
+      const dTheta = tf.concat([tf.reshape(weightGrads[2 * l], [-1, 1]), tf.reshape(weightGrads[2 * l + 1], [-1, 1])], 0) as tf.Tensor2D;
+      const zStepped = tf.sub(z, tf.mul(aZ, constant(vecMat(dTheta, f)))) as tf.Tensor2D;
+      const theta = tf.sub(
+        tf.add(matVec(f, zStepped), c),
+        tf.add(tf.mul(tf.mul(aF, constant(dTheta)), tf.sum(tf.mul(constant(z), zStepped))), tf.mul(aC, constant(dTheta))),
+      );
+      return this.#split(theta, inputs, outputs);
+    });
+  }
+
+  #layers(): [number, number][] {
+    return this.widths.slice(0, -1).map((inputs, l) => [inputs, this.widths[l + 1]]);
+  }
+
+  #split(theta: tf.Tensor, inputs: number, outputs: number): [tf.Tensor2D, tf.Tensor] {
+    const flat = tf.reshape(theta, [-1]);
+    const w = tf.reshape(tf.slice(flat, 0, inputs * outputs), [inputs, outputs]) as tf.Tensor2D;
+    // A slice of the flat vector owns a 1-D buffer; tfjs-wasm's fused kernel rejects a bias whose
+    // buffer was created with another shape (e.g. a reshaped [out, 1] slice).
+    return [w, tf.slice(flat, inputs * outputs, outputs)];
   }
 
   fold(values: readonly Float32Array[]): DenseStack {

@@ -38,6 +38,19 @@ describe('vector payloads', () => {
     assert.equal(binary.message.risk, undefined);
   });
 
+  it("carry a state's constraint flag and episode start in both encodings, and refuse a violation that is not reported", () => {
+    for (const encoding of ['json', 'binary'] as const) {
+      for (const report of [{}, { constraint: 0 }, { constraint: 1 }, { constraint: 1, episodeStart: true }, { episodeStart: true }] as const) {
+        const r = decodeVector(encodeVector([1, 2], { stampNs: 5, ...report }, encoding));
+        assert.ok(r.ok);
+        assert.deepEqual({ constraint: r.message.constraint, episodeStart: r.message.episodeStart }, { constraint: undefined, episodeStart: undefined, ...report }, `${encoding} ${JSON.stringify(report)}`);
+      }
+    }
+    const violatedOnly = binaryHeader(0, 8, { 15: 0x04 });
+    assert.match((decodeVector(violatedOnly) as { error: string }).error, /not reported/);
+    assert.match((decodeVector(text('{"values": [1], "constraint": 2}')) as { error: string }).error, /constraint/);
+  });
+
   it('decode the JSON layout users write by hand, ignoring unknown keys', () => {
     const r = decodeVector(text('{"values":[1,2.5,-3],"stamp_ns":99,"frame_id":"base_link"}'));
     assert.ok(r.ok);
