@@ -77,15 +77,19 @@ function specFor(method: Method, data: DemoData, s: DemoSettings, env: Pick<Env,
   };
 }
 
-async function spacesOf(params: EnvParams): Promise<Env> {
-  return getDomain(DEMO_DOMAIN).make(params);
+/** The new robot's environment, for its observation and action spaces. */
+function newRobot(data: DemoData): Promise<Env> {
+  return getDomain(DEMO_DOMAIN).make(data.testEnvironment);
 }
 
-function sources(data: DemoData) {
+const testSource = (data: DemoData) => sourceOf([data.test.transitions], risk.posFraction);
+
+/** What `train` takes: the training datasets one by one and pooled, and D_test. */
+function trainingSources(data: DemoData) {
   return {
     train: data.train.map((d) => sourceOf([d.transitions], risk.posFraction)),
     pooled: sourceOf(data.train.map((d) => d.transitions), risk.posFraction),
-    test: sourceOf([data.test.transitions], risk.posFraction),
+    test: testSource(data),
   };
 }
 
@@ -100,10 +104,10 @@ async function writeShield(dir: string, result: PhaseResult, data: DemoData, s: 
 
 /** MESA phase 1 over the training datasets: `<out>/mesa-phase1`. */
 export async function metaTrain(data: DemoData, s: DemoSettings, out: string, onProgress: StageProgress): Promise<{ result: PhaseResult; shield: TrainedShield }> {
-  const env = await spacesOf(data.testEnvironment);
+  const env = await newRobot(data);
   try {
     const result = await train(
-      { method: 'mesa', spec: specFor('mesa', data, s, env), ...sources(data), gammaRisk: risk.gammaRisk, iterations: s.metaIterations, batchSize: 256, seed: s.seed, maml: { outerLr: s.metaOuterLr } },
+      { method: 'mesa', spec: specFor('mesa', data, s, env), ...trainingSources(data), gammaRisk: risk.gammaRisk, iterations: s.metaIterations, batchSize: 256, seed: s.seed, maml: { outerLr: s.metaOuterLr } },
       { onProgress },
     );
     const iterations = { meta: result.iterations };
@@ -117,10 +121,10 @@ export async function metaTrain(data: DemoData, s: DemoSettings, out: string, on
 
 /** Phase 2: the meta-trained critic and recovery policy adapted on D_test: `<out>/mesa`. */
 export async function adaptToRobot(phase1: PhaseResult, data: DemoData, s: DemoSettings, out: string, onProgress: StageProgress): Promise<TrainedShield> {
-  const env = await spacesOf(data.testEnvironment);
+  const env = await newRobot(data);
   try {
     const result = await adapt(
-      { models: phase1.models, data: sources(data).test, gammaRisk: risk.gammaRisk, iterations: s.adaptIterations, batchSize: s.adaptBatch, seed: s.seed, lr: s.adaptLr },
+      { models: phase1.models, data: testSource(data), gammaRisk: risk.gammaRisk, iterations: s.adaptIterations, batchSize: s.adaptBatch, seed: s.seed, lr: s.adaptLr },
       { onProgress },
     );
     const iterations = { meta: phase1.iterations, adapt: result.iterations };
@@ -134,10 +138,10 @@ export async function adaptToRobot(phase1: PhaseResult, data: DemoData, s: DemoS
 
 /** Recovery RL's critic and recovery policy trained from scratch on D_test alone: `<out>/rrl`. */
 export async function trainRrl(data: DemoData, s: DemoSettings, out: string, onProgress: StageProgress): Promise<TrainedShield> {
-  const env = await spacesOf(data.testEnvironment);
+  const env = await newRobot(data);
   try {
     const result = await train(
-      { method: 'rrl', spec: specFor('rrl', data, s, env), ...sources(data), gammaRisk: risk.gammaRisk, iterations: s.rrlIterations, batchSize: s.rrlBatch, seed: s.seed },
+      { method: 'rrl', spec: specFor('rrl', data, s, env), ...trainingSources(data), gammaRisk: risk.gammaRisk, iterations: s.rrlIterations, batchSize: s.rrlBatch, seed: s.seed },
       { onProgress },
     );
     const iterations = { 'test-data': result.iterations };
