@@ -4,17 +4,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { integerIn } from './options.js';
 import { progressReporter, type ProgressReporter } from './progress.js';
 
-const DESCRIPTION = `the whole path on Navigation 1 in a few minutes: collect the paper's datasets of 24 training robots and 100 transitions of a new robot,
-meta-train MESA's safety critic, adapt it to the new robot, then drive the new robot without a shield and behind the shields
-(MESA, and Recovery RL trained on the new robot's 100 transitions alone) and print violations, goal reached, return and interventions.
-
-The task controller heads for the goal at full speed with Gaussian exploration noise: it explores the way a learning policy does,
-yet reaches the goal when nothing stops it, so the table shows whether the shield costs task performance (a random controller never
-reaches the goal). The paper's setting, a SAC policy learning online behind the shield, is the experiment runner's (bench/experiments).
-
-Demo scale, not the paper's: 250 meta-iterations at outer learning rate 1e-3 (paper: 10,000 at 1e-5),
-observations standardized inside the networks, shields fixed during the episodes; the output lists every difference.
-models/build.sh builds the paper-scale bundles.`;
+const DESCRIPTION = [
+  "the whole path on Navigation 1 in a few minutes: collect the paper's datasets of 24 training robots and 100 transitions of a new robot, " +
+    "meta-train MESA's safety critic, adapt it to the new robot, then drive the new robot without a shield and behind the shields " +
+    "(MESA, and Recovery RL trained on the new robot's 100 transitions alone) and print violations, goal reached, return and interventions.",
+  'The task controller heads for the goal at full speed with Gaussian exploration noise: it explores the way a learning policy does, ' +
+    'yet reaches the goal when nothing stops it, so the table shows whether the shield costs task performance (a random controller never ' +
+    "reaches the goal). The paper's setting, a SAC policy learning online behind the shield, is the experiment runner's (npm run experiments).",
+  "Demo scale, not the paper's: 250 meta-iterations at outer learning rate 1e-3 (paper: 10,000 at 1e-5), observations standardized " +
+    'inside the networks, shields fixed during the episodes; the output lists every difference. models/build.sh builds the paper-scale bundles.',
+].join('\n\n');
 
 const nonNegative = (name: string) => (v: string) => {
   const x = Number(v);
@@ -44,6 +43,7 @@ interface DemoOptions {
 
 export function demoCommand(): Command {
   return new Command('demo')
+    .summary('the whole path in a few minutes: collect, meta-train MESA, adapt, then a new robot with and without the shield')
     .description(DESCRIPTION)
     .option('--out <dir>', 'folder for datasets, bundles, summary.txt, results.json and demo.svg (default: ./mesa-shield-demo, or -2, -3, ... when taken)')
     .option('--seed <s>', 'seed of everything: robots, data, networks, episodes', integerIn(0, 2 ** 31 - 1), 0)
