@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../sim/index.js';
 import { dataCommands } from './data-commands.js';
+import { demoCommand } from './demo-command.js';
 import { logCommand } from './log-commands.js';
 import { rosCommand } from './ros-command.js';
 import { runtimeCommands } from './runtime-commands.js';
@@ -18,6 +19,7 @@ const program = new Command('mesa-shield')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
+program.addCommand(demoCommand());
 program.addCommand(simCommand());
 for (const command of [...dataCommands(), ...trainingCommands(), ...runtimeCommands(), logCommand(), rosCommand()]) program.addCommand(command);
 

@@ -93,19 +93,21 @@ function trainCommand(): Command {
     .option('--seed <s>', 'seed of initialisation and sampling', integerIn(0, 2 ** 31 - 1), 0)
     .addOption(new Option('--critic <arch>', "critic architecture (default: the method's: weight-transform for mesa, twin-mlp otherwise)").choices(['weight-transform', 'mlp', 'twin-mlp']))
     .option('--first-order', 'MESA: first-order MAML instead of second order (faster, an approximation)')
+    .option('--standardize-observations', "standardize observations inside critic and recovery policy with the training data's mean and std (folded into the exported models; the paper's networks take raw observations)")
     .option('--gamma-risk <g>', "discount of the risk critic (default: the domain's)", unit('--gamma-risk'))
     .option('--eps-risk <e>', "gating threshold written into the bundle (default: the domain's)", unit('--eps-risk'))
     .option('--checkpoint <dir>', 'checkpoint folder (default: <out>.checkpoint); removed after success')
     .option('--checkpoint-every <n>', 'iterations between checkpoints', integerIn(1), 500)
     .option('--resume', 'continue from the checkpoint folder')
-    .action(async (o: { method: 'mesa' | 'multitask' | 'rrl'; data: string; out: string; iterations?: number; batchSize?: number; seed: number; critic?: 'weight-transform' | 'mlp' | 'twin-mlp'; firstOrder?: boolean; gammaRisk?: number; epsRisk?: number; checkpoint?: string; checkpointEvery: number; resume?: boolean }) => {
-      const [{ initTrainingBackend }, { loadDatasetDir }, { sourceOf }, { train }, { defaultArchitecture }, { writeModelBundle }] = await Promise.all([
+    .action(async (o: { method: 'mesa' | 'multitask' | 'rrl'; data: string; out: string; iterations?: number; batchSize?: number; seed: number; critic?: 'weight-transform' | 'mlp' | 'twin-mlp'; firstOrder?: boolean; standardizeObservations?: boolean; gammaRisk?: number; epsRisk?: number; checkpoint?: string; checkpointEvery: number; resume?: boolean }) => {
+      const [{ initTrainingBackend }, { loadDatasetDir }, { sourceOf }, { train }, { defaultArchitecture }, { writeModelBundle }, { observationScaleOf }] = await Promise.all([
         import('../training/backend.js'),
         import('../training/data/index.js'),
         import('../training/batch.js'),
         import('../training/train.js'),
         import('../training/models.js'),
         import('../training/model-bundle.js'),
+        import('../training/nn/observation-scale.js'),
       ]);
       console.error(`training backend: ${await initTrainingBackend()}`);
       const data = loadDatasetDir(o.data);
@@ -119,12 +121,15 @@ function trainCommand(): Command {
       const iterations = o.iterations ?? (o.method === 'rrl' ? s.rrlIterations : s.phase1Iterations);
       const batchSize = o.batchSize ?? (o.method === 'rrl' ? s.rrlBatch : 256);
       const checkpointDir = o.checkpoint ?? `${o.out}.checkpoint`;
+      // Statistics of the data the method learns from: the training environments', or (RRL) the test data.
+      const scaleData = o.method === 'rrl' ? [data.test.transitions] : data.train.map((d) => d.transitions);
+      const observationScale = o.standardizeObservations ? observationScaleOf(scaleData, first.observationSize) : null;
       const stop = interruptible();
       const bar = progressReporter(`train ${o.method}`);
       const result = await train(
         {
           method: o.method,
-          spec: { method: o.method, domain, observationSize: first.observationSize, actionLow: actionBounds.low, actionHigh: actionBounds.high, criticArchitecture: o.critic ?? arch.critic, criticHidden: null, recoveryKind: arch.recovery },
+          spec: { method: o.method, domain, observationSize: first.observationSize, actionLow: actionBounds.low, actionHigh: actionBounds.high, criticArchitecture: o.critic ?? arch.critic, criticHidden: null, recoveryKind: arch.recovery, observationScale },
           train: data.train.map((d) => sourceOf([d.transitions], s.posFraction)),
           pooled: sourceOf(data.train.map((d) => d.transitions), s.posFraction),
           test: sourceOf([data.test.transitions], s.posFraction),
@@ -141,7 +146,7 @@ function trainCommand(): Command {
         process.exitCode = 130;
         return;
       }
-      const command = `mesa-shield train --method ${o.method} --data ${o.data} --out ${o.out} --seed ${o.seed}${o.iterations ? ` --iterations ${o.iterations}` : ''}`;
+      const command = `mesa-shield train --method ${o.method} --data ${o.data} --out ${o.out} --seed ${o.seed}${o.iterations ? ` --iterations ${o.iterations}` : ''}${o.standardizeObservations ? ' --standardize-observations' : ''}`;
       await writeModelBundle(o.out, result.models, {
         epsRisk: s.epsRisk,
         gammaRisk: s.gammaRisk,

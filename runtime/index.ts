@@ -8,7 +8,7 @@ export { ConfigError, configSchema, loadConfig, parseConfig } from './config.js'
 export type { ShieldConfig } from './config.js';
 export { ShieldStats } from './stats.js';
 export type { StatsSnapshot } from './stats.js';
-export { createShield } from './create-shield.js';
+export { createShield, shieldOptions } from './create-shield.js';
 export { RecordingGate, ShieldService, startShieldRuntime } from './shield-service.js';
 export type { ShieldRuntime } from './shield-service.js';
 export { OnlineAdaptation } from './adaptation/online-adaptation.js';

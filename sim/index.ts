@@ -8,11 +8,12 @@ export { box, uniformBox, checkAction, clipInto, sampleBox } from './core/space.
 export type { Box } from './core/space.js';
 export { packageRoot } from './core/package-root.js';
 export { listDomains, getDomain, makeEnv } from './domains.js';
-export { NavigationEnv } from './navigation/index.js';
+export { NavigationEnv, NAVIGATION1_OBSTACLES, NAVIGATION2_OBSTACLES } from './navigation/index.js';
+export type { Rect } from './navigation/index.js';
 export { randomPolicy, runEpisode, summarize } from './rollout.js';
 export type { Policy, EpisodeSummary, RunSummary } from './rollout.js';
 export { CartpoleEnv } from './cartpole/index.js';
 export { HalfCheetahEnv, partialPowerTestParams } from './halfcheetah/index.js';
 export { AntEnv } from './ant/index.js';
 export { runSimLoop } from './sim-loop.js';
-export type { GateAnswer, LoopGate, LoopInput, SimLoopEpisode, SimLoopOptions, SimLoopSummary } from './sim-loop.js';
+export type { GateAnswer, LoopGate, LoopInput, SimLoopEpisode, SimLoopOptions, SimLoopStep, SimLoopSummary } from './sim-loop.js';

@@ -1,4 +1,4 @@
-import type { DomainId, Env, EnvParams } from './core/env.js';
+import type { DomainId, Env, EnvParams, StepResult } from './core/env.js';
 import { Rng } from './core/rng.js';
 import { getDomain } from './domains.js';
 import { randomPolicy } from './rollout.js';
@@ -36,6 +36,21 @@ export interface SimLoopEpisode {
   /** Ticks on which the recovery policy replaced the controller's proposal. */
   readonly interventions: number;
   readonly fallbacks: number;
+  /** Domain-defined task success of the final step, where the domain has one (navigation: ended within 4 of the goal). */
+  readonly success?: boolean;
+}
+
+/** One tick, as `onStep` sees it. */
+export interface SimLoopStep {
+  /** Episode number, from 1. */
+  readonly episode: number;
+  /** The state the controller and the gate saw. */
+  readonly observation: Float64Array;
+  readonly proposal: ArrayLike<number>;
+  /** The action the simulator applied, and who produced it (null: no gate). */
+  readonly action: Float64Array;
+  readonly source: GateAnswer['source'] | null;
+  readonly result: StepResult;
 }
 
 export interface SimLoopSummary {
@@ -58,6 +73,7 @@ export interface SimLoopOptions {
   /** null runs the controller unshielded, for comparison. */
   readonly gate: LoopGate | null;
   readonly onEpisode?: (e: SimLoopEpisode) => void;
+  readonly onStep?: (s: SimLoopStep) => void;
 }
 
 /**
@@ -85,19 +101,30 @@ export async function runSimLoop(options: SimLoopOptions): Promise<{ episodes: S
       for (let step = 0; ; step++) {
         nowNs += stepNs;
         const proposal = controller(obs);
-        let action: ArrayLike<number> = proposal;
+        let action = Float64Array.from(proposal);
+        let source: GateAnswer['source'] | null = null;
         if (options.gate) {
           const d = await options.gate.decide({ values: obs, stampNs: nowNs, constraint, episodeStart: step === 0 }, { values: proposal, stampNs: nowNs }, nowNs);
           action = Float64Array.from(d.action);
+          source = d.source;
           if (d.source === 'recovery') interventions += 1;
           if (d.source === 'fallback') fallbacks += 1;
         }
         const r = env.step(action);
+        options.onStep?.({ episode: e + 1, observation: obs, proposal, action, source, result: r });
         ret += r.reward;
         obs = r.observation;
         constraint = r.constraint;
         if (r.done || r.truncated) {
-          const summary = { episode: e + 1, return: ret, length: r.info.step, violation: r.constraint === 1, interventions, fallbacks };
+          const summary: SimLoopEpisode = {
+            episode: e + 1,
+            return: ret,
+            length: r.info.step,
+            violation: r.constraint === 1,
+            interventions,
+            fallbacks,
+            ...(r.info.success === undefined ? {} : { success: r.info.success }),
+          };
           episodes.push(summary);
           options.onEpisode?.(summary);
           break;

@@ -3,6 +3,7 @@ import type { Rng } from '../sim/index.js';
 import type { DenseStack } from './nn/dense-stack.js';
 import { Mlp } from './nn/mlp.js';
 import type { ParamModule } from './nn/module.js';
+import { checkObservationScale, foldObservationScale, standardize, type ObservationScale } from './nn/observation-scale.js';
 import { stopGradient } from './nn/ops.js';
 import { WeightTransformMlp } from './nn/weight-transform-mlp.js';
 
@@ -26,21 +27,25 @@ export class SafetyCritic {
    */
   readonly generated: { readonly head: WeightTransformMlp; readonly critic: SafetyCritic } | null;
   readonly #offsets: number[];
+  /** Standardization of the observations before the first layer (null: raw observations, as the reference). */
+  readonly observationScale: ObservationScale | null;
 
   /** `hidden` and `latent` default to the reference sizes (2 x 256; 3 x 100 with latent 100). */
   constructor(
     readonly architecture: CriticArchitecture,
     readonly observationSize: number,
     readonly actionSize: number,
-    options: { readonly hidden?: readonly number[]; readonly latent?: number } = {},
+    options: { readonly hidden?: readonly number[]; readonly latent?: number; readonly observationScale?: ObservationScale | null } = {},
   ) {
+    if (options.observationScale) checkObservationScale(options.observationScale, observationSize);
+    this.observationScale = options.observationScale ?? null;
     const inputs = observationSize + actionSize;
     const hidden = options.hidden ?? (architecture === 'weight-transform' ? [100, 100, 100] : [256, 256]);
     const head = (): ParamModule =>
       architecture === 'weight-transform' ? new WeightTransformMlp([inputs, ...hidden, 1], 'sigmoid', options.latent ?? 100) : new Mlp([inputs, ...hidden, 1], 'sigmoid');
     this.heads = architecture === 'twin-mlp' ? [head(), head()] : [head()];
     this.generated =
-      this.heads[0] instanceof WeightTransformMlp ? { head: this.heads[0], critic: new SafetyCritic('mlp', observationSize, actionSize, { hidden }) } : null;
+      this.heads[0] instanceof WeightTransformMlp ? { head: this.heads[0], critic: new SafetyCritic('mlp', observationSize, actionSize, { hidden, observationScale: this.observationScale }) } : null;
     this.names = this.heads.flatMap((h, k) => h.names.map((n) => `head${k}.${n}`));
     this.shapes = this.heads.flatMap((h) => h.shapes);
     this.#offsets = [];
@@ -61,7 +66,7 @@ export class SafetyCritic {
 
   /** Each head's estimate for a batch, shape [batch, 1]. */
   headValues(params: readonly tf.Tensor[], obs: tf.Tensor2D, action: tf.Tensor2D): tf.Tensor2D[] {
-    const x = tf.concat([obs, action], 1);
+    const x = tf.concat([standardize(obs, this.observationScale), action], 1);
     return this.heads.map((h, k) => h.forward(this.#headParams(params, k), x));
   }
 
@@ -73,7 +78,7 @@ export class SafetyCritic {
 
   /** Every head as plain dense layers over concat(s, a); the risk is their maximum. */
   fold(values: readonly Float32Array[]): DenseStack[] {
-    return this.heads.map((h, k) => h.fold(this.#headParams(values, k)));
+    return this.heads.map((h, k) => foldObservationScale(h.fold(this.#headParams(values, k)), this.observationScale));
   }
 }
 

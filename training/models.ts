@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { box, Rng, type Box } from '../sim/index.js';
 import { CRITIC_ARCHITECTURES, SafetyCritic, type CriticArchitecture } from './critic.js';
+import type { ObservationScale } from './nn/observation-scale.js';
 import { putList, takeList } from './checkpoint.js';
 import { RecoveryPolicy, SquashedGaussianActor, type RecoveryKind } from './policies.js';
 
@@ -18,6 +19,8 @@ export interface ModelSpec {
   readonly criticArchitecture: CriticArchitecture;
   readonly criticHidden: readonly number[] | null;
   readonly recoveryKind: RecoveryKind;
+  /** Standardization of observations inside critic and recovery policy; null or absent: raw observations (the reference). */
+  readonly observationScale?: ObservationScale | null;
 }
 
 export const modelSpecSchema = z.object({
@@ -29,6 +32,7 @@ export const modelSpecSchema = z.object({
   criticArchitecture: z.enum(CRITIC_ARCHITECTURES as [CriticArchitecture, ...CriticArchitecture[]]),
   criticHidden: z.array(z.number().int().positive()).nullable(),
   recoveryKind: z.enum(['gaussian', 'deterministic']),
+  observationScale: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }).nullable().optional(),
 });
 
 /**
@@ -56,9 +60,10 @@ export function actionBox(spec: Pick<ModelSpec, 'actionLow' | 'actionHigh'>): Bo
 
 function buildNetworks(spec: ModelSpec) {
   const actions = actionBox(spec);
+  const observationScale = spec.observationScale ?? null;
   return {
-    critic: new SafetyCritic(spec.criticArchitecture, spec.observationSize, actions.size, spec.criticHidden ? { hidden: spec.criticHidden } : {}),
-    recovery: new RecoveryPolicy(spec.recoveryKind, spec.observationSize, actions),
+    critic: new SafetyCritic(spec.criticArchitecture, spec.observationSize, actions.size, { ...(spec.criticHidden ? { hidden: spec.criticHidden } : {}), observationScale }),
+    recovery: new RecoveryPolicy(spec.recoveryKind, spec.observationSize, actions, { observationScale }),
     taskPolicy: new SquashedGaussianActor(spec.observationSize, actions),
   };
 }

@@ -29,13 +29,15 @@ export interface Phase {
 /** JSON part of a phase's checkpoint state. */
 export type PhaseMeta = Readonly<Record<string, unknown>>;
 
-function saveAdam(into: Record<string, Float32Array>, prefix: string, state: AdamState): { step: number; moments: number } {
+/** Adds an optimizer's moments to checkpoint tensors under `prefix`; returns the JSON part. */
+export function saveAdam(into: Record<string, Float32Array>, prefix: string, state: AdamState): { step: number; moments: number } {
   putList(into, `${prefix}.m`, state.moments.map((x) => x.m));
   putList(into, `${prefix}.v`, state.moments.map((x) => x.v));
   return { step: state.step, moments: state.moments.length };
 }
 
-function loadAdam(from: Readonly<Record<string, Float32Array>>, prefix: string, meta: unknown, shapes: readonly (readonly number[])[]): AdamState {
+/** Reads back what `saveAdam` stored. */
+export function loadAdam(from: Readonly<Record<string, Float32Array>>, prefix: string, meta: unknown, shapes: readonly (readonly number[])[]): AdamState {
   const { step, moments } = meta as { step: number; moments: number };
   if (moments === 0) return { step, moments: [] };
   const m = takeList(from, `${prefix}.m`, shapes);

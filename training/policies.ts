@@ -3,6 +3,7 @@ import type { Box, Rng } from '../sim/index.js';
 import type { DenseStack } from './nn/dense-stack.js';
 import { constantInit } from './nn/init.js';
 import { Mlp } from './nn/mlp.js';
+import { checkObservationScale, foldObservationScale, standardize, type ObservationScale } from './nn/observation-scale.js';
 
 /** Standard-normal noise from the run's RNG, so that every sample is reproducible from the seed. */
 export function normalNoise(rng: Rng, rows: number, cols: number): tf.Tensor2D {
@@ -50,12 +51,17 @@ export class RecoveryPolicy {
   readonly names: readonly string[];
   readonly shapes: readonly (readonly number[])[];
   readonly scaling: ActionScaling;
+  /** Standardization of the observations before the first layer (null: raw observations, as the reference). */
+  readonly observationScale: ObservationScale | null;
 
   constructor(
     readonly kind: RecoveryKind,
     readonly observationSize: number,
     readonly actionSpace: Box,
+    options: { readonly observationScale?: ObservationScale | null } = {},
   ) {
+    if (options.observationScale) checkObservationScale(options.observationScale, observationSize);
+    this.observationScale = options.observationScale ?? null;
     const act = actionSpace.size;
     this.body =
       kind === 'gaussian' ? new Mlp([observationSize, 256, 256, act], 'tanh', 'xavier') : new Mlp([observationSize, 100, 100, 100, act], 'tanh', 'fan-in');
@@ -70,7 +76,7 @@ export class RecoveryPolicy {
   }
 
   mean(params: readonly tf.Tensor[], obs: tf.Tensor2D): tf.Tensor2D {
-    const u = this.body.forward(params.slice(0, this.body.shapes.length), obs);
+    const u = this.body.forward(params.slice(0, this.body.shapes.length), standardize(obs, this.observationScale));
     return tf.add(tf.mul(u, this.scaling.scale), this.scaling.offset) as tf.Tensor2D;
   }
 
@@ -83,7 +89,7 @@ export class RecoveryPolicy {
   }
 
   fold(values: readonly Float32Array[]): FoldedPolicy {
-    return { body: this.body.fold(values.slice(0, this.body.shapes.length)), scaling: this.scaling };
+    return { body: foldObservationScale(this.body.fold(values.slice(0, this.body.shapes.length)), this.observationScale), scaling: this.scaling };
   }
 }
 

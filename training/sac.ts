@@ -65,6 +65,17 @@ export interface TaskBatch {
   readonly mask: Float32Array;
 }
 
+/** A task replay's rows in storage order and its next overwrite slot (0 until it is full). */
+export interface TaskReplayContents {
+  readonly size: number;
+  readonly oldest: number;
+  readonly obs: Float32Array;
+  readonly action: Float32Array;
+  readonly reward: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly mask: Float32Array;
+}
+
 /**
  * SAC's replay of (s, a, r, s', mask). Storage starts small and doubles as transitions arrive, so a
  * short run does not allocate the full capacity; once full, the oldest transition is overwritten.
@@ -109,6 +120,38 @@ export class TaskReplay {
     this.#reward[slot] = reward;
     this.#nextObs.set(nextObs, slot * d);
     this.#mask[slot] = mask;
+  }
+
+  /** A copy of what the replay holds (rows in storage order) and where it overwrites next: enough to rebuild it exactly. */
+  contents(): TaskReplayContents {
+    const [n, d, k] = [this.#size, this.observationSize, this.actionSize];
+    return {
+      size: n,
+      oldest: this.#oldest,
+      obs: this.#obs.slice(0, n * d),
+      action: this.#action.slice(0, n * k),
+      reward: this.#reward.slice(0, n),
+      nextObs: this.#nextObs.slice(0, n * d),
+      mask: this.#mask.slice(0, n),
+    };
+  }
+
+  /** A replay holding `contents` (from `contents()` of a replay with the same sizes and capacity). */
+  static fromContents(observationSize: number, actionSize: number, capacity: number, c: TaskReplayContents): TaskReplay {
+    const replay = new TaskReplay(observationSize, actionSize, capacity);
+    const sizes = [c.obs.length === c.size * observationSize, c.nextObs.length === c.size * observationSize, c.action.length === c.size * actionSize, c.reward.length === c.size, c.mask.length === c.size];
+    if (!sizes.every(Boolean) || c.size > capacity || !(c.oldest >= 0 && c.oldest < Math.max(1, c.size)) || (c.oldest > 0 && c.size < capacity)) {
+      throw new RangeError(`replay contents of ${c.size} rows (oldest ${c.oldest}) do not fit a replay of obs ${observationSize}, action ${actionSize}, capacity ${capacity}`);
+    }
+    replay.#rows = c.size;
+    replay.#size = c.size;
+    replay.#oldest = c.oldest;
+    replay.#obs = Float32Array.from(c.obs);
+    replay.#action = Float32Array.from(c.action);
+    replay.#reward = Float32Array.from(c.reward);
+    replay.#nextObs = Float32Array.from(c.nextObs);
+    replay.#mask = Float32Array.from(c.mask);
+    return replay;
   }
 
   /** `batchSize` transitions drawn uniformly without replacement (all of them if fewer are stored). */

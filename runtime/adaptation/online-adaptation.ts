@@ -147,7 +147,8 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
     if (m.type === 'rejected') this.emit('rejected', m.report, m.reason);
     if (m.type !== 'candidate') return;
     try {
-      const models = await loadShieldModels(m.report.dir, this.#shield.models?.engine ?? 'onnxruntime');
+      const engine = this.#shield.models?.engine === 'typescript' ? 'typescript' : 'onnxruntime';
+      const models = await loadShieldModels(m.report.dir, engine);
       const old = this.#previous;
       this.#previous = this.#shield.models;
       this.#shield.swapModels(models);

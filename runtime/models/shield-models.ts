@@ -8,7 +8,8 @@ export type Engine = 'onnxruntime' | 'typescript';
 /** A bundle's critic and recovery policy, ready for one observation at a time. */
 export interface ShieldModels {
   readonly manifest: Manifest;
-  readonly engine: Engine;
+  /** `external`: models the caller implements, e.g. an experiment's live TensorFlow.js networks (never loaded by the runtime). */
+  readonly engine: Engine | 'external';
   /** Q_risk(s, a) for one (normalized) observation and action. */
   risk(observation: Float64Array, action: Float64Array): number | Promise<number>;
   /** pi_rec(s) written into `out`. */

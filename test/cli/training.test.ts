@@ -7,6 +7,7 @@ import { readBundle } from '../../models/format/index.js';
 import { Rng, uniformBox } from '../../sim/index.js';
 import { SafetyCritic } from '../../training/critic.js';
 import { exportBundle } from '../../training/export/index.js';
+import { readModelBundle } from '../../training/model-bundle.js';
 import { RecoveryPolicy } from '../../training/policies.js';
 import { runCli } from '../support/cli.js';
 
@@ -55,6 +56,15 @@ describe('mesa-shield collect / train / adapt / eval-critic', () => {
     assert.equal(manifest.risk.epsRisk, 0.3);
     assert.equal(manifest.risk.gammaRisk, 0.8);
     assert.match(manifest.provenance.command ?? '', /mesa-shield train --method multitask/);
+  });
+
+  it('standardizes observations inside the models on request', async () => {
+    const r = runCli(['train', '--method', 'rrl', '--data', data, '--out', join(dir, 'rrl-std'), '--iterations', '3', '--standardize-observations']);
+    assert.equal(r.status, 0, r.stderr);
+    const { models, manifest } = await readModelBundle(join(dir, 'rrl-std'));
+    const scale = models.spec.observationScale;
+    assert.ok(scale && scale.mean.length === 2 && scale.std.every((s) => s > 0), JSON.stringify(scale));
+    assert.match(manifest.provenance.command ?? '', /--standardize-observations/);
   });
 
   it('explains missing data and a bundle that cannot be adapted', async () => {

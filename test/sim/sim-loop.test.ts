@@ -37,6 +37,24 @@ describe('simulation in the loop', () => {
     assert.equal(r.summary.interventionRate, 1);
   });
 
+  it('reports every tick to onStep and the task success of every episode', async () => {
+    const steps: { episode: number; source: string | null; distance: number; x: number }[] = [];
+    const r = await runSimLoop({
+      domain: 'navigation1',
+      episodes: 4,
+      seed: 5,
+      gate: stubGate([1, 0]),
+      onStep: (s) => steps.push({ episode: s.episode, source: s.source, distance: Math.hypot(s.observation[0], s.observation[1]), x: s.result.observation[0] - s.observation[0] }),
+    });
+    assert.equal(steps.length, r.episodes.reduce((n, e) => n + e.length, 0));
+    for (const e of r.episodes) assert.equal(steps.filter((s) => s.episode === e.episode).length, e.length);
+    assert.ok(steps.every((s) => s.source === 'recovery' && s.x > 0), 'the applied action (+x) moved the robot towards the goal');
+    // Navigation's success: the final step started within 4 of the goal.
+    const last = r.episodes.map((e) => steps.filter((s) => s.episode === e.episode).at(-1)!);
+    assert.deepEqual(r.episodes.map((e) => e.success), last.map((s) => s.distance < 4));
+    assert.ok(r.episodes.some((e) => e.success) && r.episodes.some((e) => !e.success), 'the episodes include both outcomes');
+  });
+
   it('mesa-shield sim-loop compares the shielded run with the unshielded one', async () => {
     const bundle = await gateBundle();
     const r = runCli(['sim-loop', '--domain', 'navigation1', '--bundle', bundle, '--episodes', '3', '--compare', '--json', '--engine', 'typescript']);

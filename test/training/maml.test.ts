@@ -71,9 +71,10 @@ describe('MAML meta-gradient', () => {
     });
   }
 
-  it("computes the weight-transform critic's one-step objective and meta-gradient as the generic inner step does, in both orders", () => {
+  for (const observationScale of [null, { mean: [1, -2], std: [3, 0.5] }]) {
+  it(`computes the weight-transform critic's one-step objective and meta-gradient as the generic inner step does, in both orders${observationScale ? ' (standardized observations)' : ''}`, () => {
     const rng = new Rng(7);
-    const critic = new SafetyCritic('weight-transform', 2, 1, { hidden: [5, 4], latent: 3 });
+    const critic = new SafetyCritic('weight-transform', 2, 1, { hidden: [5, 4], latent: 3, observationScale });
     const theta = critic.init(rng).map((v, i) => tf.tensor(v, [...critic.shapes[i]]));
     const rho = critic.shapes.map((_, k) => tf.scalar(inverseSoftplus(0.1 + 0.1 * k)));
     const episodes: TaskEpisode[] = [0, 1].map(() => ({
@@ -99,5 +100,6 @@ describe('MAML meta-gradient', () => {
       });
     }
   });
+  }
 });
 

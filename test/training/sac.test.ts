@@ -201,6 +201,19 @@ describe('SAC task replay', () => {
   it('rejects transitions of the wrong size', () => {
     assert.throws(() => new TaskReplay(2, 1).push([1], [0], 0, [1, 2], 1), /expected 2, 1, 2/);
   });
+
+  it('rebuilds from its contents to sample and overwrite exactly as the original', () => {
+    for (const [count, capacity] of [[30, 100], [130, 100]]) {
+      const original = new TaskReplay(2, 1, capacity);
+      fill(original, 0, count);
+      const copy = TaskReplay.fromContents(2, 1, capacity, original.contents());
+      fill(original, count, count + 40);
+      fill(copy, count, count + 40);
+      assert.deepEqual(copy.sample(new Rng(3), 64), original.sample(new Rng(3), 64));
+      assert.deepEqual(copy.contents(), original.contents());
+    }
+    assert.throws(() => TaskReplay.fromContents(2, 1, 10, { ...new TaskReplay(2, 1).contents(), size: 1 }), /do not fit/);
+  });
 });
 
 describe('SAC loop', () => {

@@ -35,6 +35,11 @@ export interface CollectOptions {
   readonly testPolicy?: BehaviourPolicy;
   /** Also collect this many held-out test-environment transitions (for evaluating critics), from their own random stream. */
   readonly heldOut?: number;
+  /**
+   * Collect only the test (and held-out) data, identical to a full collection's with the same
+   * options: the training datasets' random streams are still drawn, just not used.
+   */
+  readonly testOnly?: boolean;
   /** How SAC data is produced (default: `sacCollector` with the domain's start steps). */
   readonly sac?: SacCollector;
   readonly onProgress?: (role: DatasetRole, index: number, transitions: number, of: number) => void;
@@ -72,8 +77,7 @@ export async function collect(options: CollectOptions, store?: DatasetStore): Pr
   const policies = { ...defaultPolicies(domain.id), ...(options.trainPolicy ? { train: options.trainPolicy } : {}), ...(options.testPolicy ? { test: options.testPolicy } : {}) };
   const command = `mesa-shield collect --domain ${domain.id} --seed ${options.seed}`;
 
-  const build = async (params: EnvParams, policy: BehaviourPolicy, size: number, role: DatasetRole, index: number): Promise<Dataset> => {
-    const streams = rng.fork(`${role}-${index}`);
+  const build = async (params: EnvParams, policy: BehaviourPolicy, size: number, role: DatasetRole, index: number, streams: Rng): Promise<Dataset> => {
     const source = `${command} (${role === 'train' ? `training environment ${index}` : `test environment, ${role} data`}, ${policy})`;
     const earlier = store?.reuse(role, index, source, size);
     if (earlier) {
@@ -109,9 +113,12 @@ export async function collect(options: CollectOptions, store?: DatasetStore): Pr
   };
 
   const train: Dataset[] = [];
-  for (let i = 0; i < envCount; i++) train.push(await build(set.train[i], policies.train, trainSize, 'train', i));
-  const test = await build(set.test, policies.test, testSize, 'test', 0);
-  const heldOut = options.heldOut ? await build(set.test, policies.test, options.heldOut, 'held-out', 0) : null;
+  // Every dataset has its own stream, forked in this order whatever is collected.
+  const trainStreams = Array.from({ length: envCount }, (_, i) => rng.fork(`train-${i}`));
+  const testStreams = rng.fork('test-0');
+  for (let i = 0; i < envCount && !options.testOnly; i++) train.push(await build(set.train[i], policies.train, trainSize, 'train', i, trainStreams[i]));
+  const test = await build(set.test, policies.test, testSize, 'test', 0, testStreams);
+  const heldOut = options.heldOut ? await build(set.test, policies.test, options.heldOut, 'held-out', 0, rng.fork('held-out-0')) : null;
   return { train, test, heldOut };
 }
 

@@ -79,6 +79,18 @@ describe('collect', () => {
     assert.ok(longest > 5, 'violations continue within an episode');
   });
 
+  it('collects only the test data, identical to a full collection\'s, when asked', async () => {
+    const options = { domain: 'navigation1', seed: 7, envs: 3, trainSize: 50, testSize: 60, heldOut: 40 } as const;
+    const full = await collect(options);
+    const only = await collect({ ...options, testOnly: true });
+    assert.equal(only.train.length, 0);
+    assert.deepEqual(only.test.transitions.obs, full.test.transitions.obs);
+    assert.deepEqual(only.test.transitions.action, full.test.transitions.action);
+    assert.deepEqual(only.heldOut!.transitions.nextObs, full.heldOut!.transitions.nextObs);
+    const otherCount = await collect({ ...options, envs: 4, testOnly: true });
+    assert.notDeepEqual(otherCount.test.transitions.obs, full.test.transitions.obs, 'the streams depend on how many training datasets a full collection makes');
+  });
+
   it('refuses more environments than the distribution has', async () => {
     await assert.rejects(collect({ domain: 'ant-disabled', seed: 1, envs: 4 }), /has 3 training environments/);
   });

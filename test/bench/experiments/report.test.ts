@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { domainVerdict, meanSe, summarizeMethod, type LoadedRun } from '../../../bench/experiments/report.js';
+import { experimentSettings, type EpisodeRecord } from '../../../bench/experiments/index.js';
+
+function run(seed: number, episodes: [ret: number, violation: boolean][], method: 'mesa' | 'rrl' = 'mesa'): LoadedRun {
+  const records: EpisodeRecord[] = episodes.map(([ret, violation], i) => ({ episode: i + 1, return: ret, violation, length: 10, interventions: 1, fallbacks: 0, success: !violation, totalSteps: 10 * (i + 1), sacUpdates: 0, riskUpdates: 0, seconds: 0 }));
+  const settings = experimentSettings({ domain: 'navigation1', method, seed, episodes: episodes.length });
+  return { meta: { settings, status: 'done', paperEpisodes: 300, bundle: null, testEnvironment: 'B', dTest: { size: 100, violations: 10 }, warnings: [], command: 'c', startedAt: '', finishedAt: null }, records };
+}
+
+describe('experiment report', () => {
+  it('takes mean and standard error over the finite values', () => {
+    assert.deepEqual(meanSe([1, 3, NaN]), { mean: 2, se: 1, n: 2 });
+    assert.equal(meanSe([NaN]), null);
+  });
+
+  it('cuts runs to the shortest, counts violations cumulatively and leaves violating episodes out of the return curve', () => {
+    const s = summarizeMethod('mesa', [
+      run(0, [[-10, false], [-5, true], [-8, false], [-1, false]]),
+      run(1, [[-20, true], [-6, false], [-4, false]]),
+    ]);
+    assert.equal(s.episodes, 3);
+    assert.deepEqual(s.seeds, [0, 1]);
+    assert.deepEqual(s.violationCurve.map((p) => p.mean), [0.5, 1, 1]);
+    assert.deepEqual(s.cumulativeViolations, { mean: 1, se: 0, n: 2 });
+    // Episode 1: only seed 0's return counts; episode 2: only seed 1's.
+    assert.deepEqual(s.returnCurve.map((p) => p.mean), [-10, -6, -6]);
+    // The last 10% of 3 episodes is the last one: -8 and -4.
+    assert.deepEqual(s.finalReturn, { mean: -6, se: 2, n: 2 });
+    assert.equal(s.successRate!.mean, 2 / 3);
+    assert.equal(s.interventionRate.mean, 0.1);
+  });
+
+  it('compares MESA with the others from the numbers, saying whether the gap exceeds the standard errors', () => {
+    const mesa = summarizeMethod('mesa', [run(0, [[-1, false], [-1, false]]), run(1, [[-1, false], [-1, true]])]);
+    const rrl = summarizeMethod('rrl', [run(0, [[-1, true], [-1, true]], 'rrl'), run(1, [[-1, true], [-1, true]], 'rrl')]);
+    const [line] = domainVerdict([rrl, mesa]);
+    assert.match(line, /^MESA: fewer cumulative violations than RRL \(0\.5 ± 0\.5 against 2\.0 ± 0\.0, difference beyond the summed standard errors\)/);
+  });
+});

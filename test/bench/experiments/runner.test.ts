@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { experimentSettings, readRunMeta, runExperiment, writeReport, type EpisodeRecord, type ExperimentRequest } from '../../../bench/experiments/index.js';
+import { Rng } from '../../../sim/index.js';
+import { createModels } from '../../../training/models.js';
+import { writeModelBundle } from '../../../training/model-bundle.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mesa-experiments-'));
+
+/** A small RRL bundle for navigation1; `riskBias` sets the last bias of the first head (20: always risky). */
+async function bundle(name: string, seed: number, riskBias: number | null = null): Promise<void> {
+  const models = createModels(
+    { method: 'rrl', domain: 'navigation1', observationSize: 2, actionLow: [-1, -1], actionHigh: [1, 1], criticArchitecture: 'twin-mlp', criticHidden: [8], recoveryKind: 'gaussian' },
+    new Rng(seed),
+  );
+  if (riskBias !== null) models.criticValues[3].fill(riskBias);
+  await writeModelBundle(join(dir, name, 'navigation1-rrl'), models, { epsRisk: 0.3, gammaRisk: 0.8, provenance: { datasets: [], iterations: { 'test-data': 0 }, seed, command: null } });
+}
+
+const request = (r: Partial<ExperimentRequest>): ExperimentRequest => ({ domain: 'navigation1', method: 'rrl', seed: 1, episodes: 4, bundles: join(dir, 'plain', '{domain}-{method}'), checkpointEvery: 2, ...r });
+const withoutTime = (rs: readonly EpisodeRecord[]) => rs.map(({ seconds: _, ...r }) => r);
+
+describe('phase-3 experiment runner', () => {
+  before(async () => {
+    await bundle('plain', 0);
+    await bundle('risky', 0, 20);
+    await bundle('seed5', 5);
+  });
+
+  it('follows the per-step rules: one SAC update per step past a batch, one risk update per step once D_test + online data exceed a batch', async () => {
+    const out = join(dir, 'rules');
+    const { records, completed } = await runExperiment(experimentSettings(request({})), out, { command: 'test' });
+    assert.equal(completed, true);
+    assert.deepEqual(records.map((r) => r.episode), [1, 2, 3, 4]);
+    let steps = 0;
+    let online = 0;
+    let riskUpdates = 0;
+    for (const r of records) {
+      steps += r.length;
+      // The risk buffer holds D_test (100 transitions) and the earlier episodes; this one's arrive at its end.
+      if (100 + online > 256) riskUpdates += r.length;
+      online += r.length;
+      assert.equal(r.totalSteps, steps);
+      assert.equal(r.sacUpdates, Math.max(0, steps - 257));
+      assert.equal(r.riskUpdates, riskUpdates);
+    }
+    assert.ok(riskUpdates > 0, 'the run got far enough to update the critic online');
+    const meta = readRunMeta(join(out, 'navigation1', 'rrl', 'seed-1'))!;
+    assert.equal(meta.status, 'done');
+    assert.equal(meta.dTest.size, 100);
+    assert.match(meta.testEnvironment, /^B = diag/);
+    assert.ok(meta.warnings.some((w) => /4 episodes of the paper's 300/.test(w)));
+    assert.equal(existsSync(join(out, 'navigation1', 'rrl', 'seed-1', 'checkpoint')), false, 'a finished run drops its checkpoint');
+  });
+
+  it('gates every proposal through the shield: a critic that always says "risky" hands every tick to the recovery policy', async () => {
+    const { records } = await runExperiment(experimentSettings(request({ episodes: 1, bundles: join(dir, 'risky', '{domain}-{method}') })), join(dir, 'risky-out'), { command: 'test' });
+    assert.equal(records[0].interventions, records[0].length);
+    const open = await runExperiment(experimentSettings(request({ method: 'unconstrained', episodes: 2 })), join(dir, 'risky-out'), { command: 'test' });
+    assert.ok(open.records.every((r) => r.interventions === 0 && r.riskUpdates === 0));
+  });
+
+  it('resumes from its checkpoint to exactly the records of an uninterrupted run, and refuses other settings in the same folder', async () => {
+    const straight = await runExperiment(experimentSettings(request({ seed: 2 })), join(dir, 'straight'), { command: 'test' });
+    const out = join(dir, 'interrupted');
+    const first = await runExperiment(experimentSettings(request({ seed: 2, checkpointEvery: 3 })), out, { command: 'test', stopAfter: 2 });
+    assert.equal(first.completed, false);
+    assert.equal(first.records.length, 2);
+    const second = await runExperiment(experimentSettings(request({ seed: 2, checkpointEvery: 3 })), out, { command: 'test' });
+    assert.equal(second.resumedAt, 2);
+    assert.deepEqual(withoutTime(second.records), withoutTime(straight.records));
+    await assert.rejects(runExperiment(experimentSettings(request({ seed: 2, episodes: 5 })), out, { command: 'test' }), /other settings/);
+  });
+
+  it('says when the bundle was built for another robot than the run\'s', async () => {
+    await runExperiment(experimentSettings(request({ episodes: 1, bundles: join(dir, 'seed5', '{domain}-{method}') })), join(dir, 'seed5-out'), { command: 'test' });
+    const meta = readRunMeta(join(dir, 'seed5-out', 'navigation1', 'rrl', 'seed-1'))!;
+    assert.ok(meta.warnings.some((w) => /built with seed 5, the test robot and D_test are seed 0's/.test(w)), meta.warnings.join('; '));
+  });
+
+  it('reports curves and a table per domain, stating the reduced scale', async () => {
+    const out = join(dir, 'risky-out');
+    const files = await writeReport(out, 'report command');
+    const md = readFileSync(files.markdown, 'utf8');
+    assert.match(md, /Reduced scale, not the paper's:\*\* Unconstrained 2 episodes x 1 seed, RRL 1 episodes x 1 seed/);
+    assert.match(md, /\| Unconstrained \| 1 \| 2 \| /);
+    assert.match(md, /\| RRL \| 1 \| 1 \| /);
+    assert.match(md, /Paper: /);
+    assert.match(readFileSync(files.plots[0], 'utf8'), /cumulative constraint violations/);
+  });
+});
