@@ -109,7 +109,7 @@ export function loadRunState(
   let risk: LoadedRunState['risk'] = null;
   if (meta.risk) {
     if (!shapes.riskCritic || !shapes.recovery) throw new Error(`checkpoint ${dir} holds a risk critic, but this run has none`);
-    const online = new OnlineRiskData();
+    const online = new OnlineRiskData(sizes.observationSize, sizes.actionSize);
     const [obs, action, nextObs, constraint, done] = ['online.obs', 'online.action', 'online.nextObs', 'online.constraint', 'online.done'].map(column);
     for (let i = 0; i < meta.risk.online; i++) {
       online.add({

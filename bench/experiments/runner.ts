@@ -93,7 +93,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
             targetValues: null,
           }
         : undefined;
-    riskStart = { critic: models.criticValues, recovery: models.recoveryValues, state: continued, online: new OnlineRiskData() };
+    riskStart = { critic: models.criticValues, recovery: models.recoveryValues, state: continued, online: new OnlineRiskData(env.observationSpace.size, env.actionSpace.size) };
   }
 
   const checkpoint = join(dir, CHECKPOINT_DIR);
