@@ -122,7 +122,13 @@ export class ShieldService {
       const m = config.transport.mqtt;
       let broker: EmbeddedBroker | null = null;
       if (m.broker === 'embedded') {
-        broker = await startEmbeddedBroker({ port: m.embedded_port, ...(m.username === undefined ? {} : { username: m.username }), ...(m.password === undefined ? {} : { password: m.password }) });
+        broker = await startEmbeddedBroker({ port: m.embedded_port, ...(m.username === undefined ? {} : { username: m.username }), ...(m.password === undefined ? {} : { password: m.password }) }).catch((e: unknown) => {
+          if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+          throw new Error(
+            `the embedded MQTT broker cannot listen on 127.0.0.1:${m.embedded_port}: the port is taken (another broker or shield?). ` +
+              'Set transport.mqtt.embedded_port (0 picks a free port), or point transport.mqtt.broker at the running broker.',
+          );
+        });
         const started = broker;
         cleanup.push(() => started.close());
         log.info({ url: broker.url }, 'embedded MQTT broker listening');

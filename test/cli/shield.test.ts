@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { readTransitionLog } from '../../runtime/log/index.js';
@@ -27,6 +28,21 @@ describe('mesa-shield shield', () => {
     const bad = runCli(['shield', '--config', writeConfig(dir, `bundle: ${bundle}\ntransport:\n  mqtt:\n    qos: 3\n`), '--check']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /transport\.mqtt\.qos/);
+  });
+
+  it('says what to do when the embedded broker\'s port is taken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesa-shield-cli-'));
+    const bundle = await gateBundle();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const r = runCli(['shield', '--config', writeConfig(dir, `bundle: ${bundle}\nshield: { engine: typescript }\ntransport: { mqtt: { embedded_port: ${port} } }\n`)]);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}.*embedded_port`));
+    } finally {
+      server.close();
+    }
   });
 
   it('gates commands arriving over MQTT, records them, logs stats and stops cleanly on SIGTERM', async () => {
