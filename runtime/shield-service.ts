@@ -205,32 +205,33 @@ export class RecordingGate implements Gate {
   }
 
   #record(observation: StampedVector | null, proposed: StampedVector | null, d: Decision, nowNs: number): void {
-    const obs = Float64Array.from(observation?.values ?? []);
-    const applied = Float64Array.from(d.action);
+    const none: readonly number[] = [];
     this.transitionLog?.append({
       tNs: nowNs,
-      observation: obs,
-      proposed: Float64Array.from(proposed?.values ?? []),
-      applied,
+      observation: observation?.values ?? none,
+      proposed: proposed?.values ?? none,
+      applied: d.action,
       risk: d.risk,
       source: d.source,
       reason: d.reason,
       ...(observation?.constraint === undefined ? {} : { constraint: observation.constraint }),
     });
-    if (this.adaptation && observation) this.#pair(observation, obs, applied);
+    if (this.adaptation && observation) this.#pair(observation, d.action);
   }
 
-  #pair(observation: StampedVector, obs: Float64Array, applied: Float64Array): void {
+  // Copies what it keeps past this tick: the shield and the transport reuse their buffers.
+  #pair(observation: StampedVector, action: ArrayLike<number>): void {
     const prev = this.#previous;
     if (prev && prev.stampNs === observation.stampNs) {
-      prev.applied = applied;
+      prev.applied = Float64Array.from(action);
       return;
     }
+    const obs = Float64Array.from(observation.values);
     const usable = obs.length === this.shield.models?.manifest.observation.size && obs.every(Number.isFinite);
     const constraint = observation.constraint ?? 0;
     if (prev && usable && !observation.episodeStart) {
       this.adaptation!.record({ obs: prev.obs, action: prev.applied, nextObs: obs, constraint, done: constraint === 1 });
     }
-    this.#previous = usable && constraint === 0 ? { obs, applied, stampNs: observation.stampNs } : null;
+    this.#previous = usable && constraint === 0 ? { obs, applied: Float64Array.from(action), stampNs: observation.stampNs } : null;
   }
 }

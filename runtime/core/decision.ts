@@ -69,3 +69,10 @@ export interface TickRecord {
   /** The constraint flag of the state reached, when the robot reports it. */
   readonly constraint?: 0 | 1;
 }
+
+/** A tick as handed to the transition log, which encodes it at once: any array-like vectors, no copies needed. */
+export type TickInput = Omit<TickRecord, 'observation' | 'proposed' | 'applied'> & {
+  readonly observation: ArrayLike<number>;
+  readonly proposed: ArrayLike<number>;
+  readonly applied: ArrayLike<number>;
+};

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { TickRecord } from '../core/decision.js';
+import type { TickInput } from '../core/decision.js';
 import { AppendFile } from './append-file.js';
 import { ChunkedMcapFile } from './chunked-mcap-file.js';
 import { LogError } from './errors.js';
@@ -125,7 +125,7 @@ export class TransitionLogWriter {
   }
 
   /** Adds one tick; the vectors are encoded at once, so the caller may reuse them. */
-  append(record: TickRecord): void {
+  append(record: TickInput): void {
     if (this.#closed) throw new Error('TransitionLogWriter.append after close()');
     this.#appended++;
     if (this.#error) {

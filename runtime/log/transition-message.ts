@@ -1,6 +1,6 @@
 import { parse } from '@foxglove/rosmsg';
 import { MessageReader } from '@foxglove/rosmsg2-serialization';
-import type { DecisionReason, DecisionSource, TickRecord } from '../core/decision.js';
+import type { DecisionReason, DecisionSource, TickInput, TickRecord } from '../core/decision.js';
 import { LogError } from './errors.js';
 
 /**
@@ -74,7 +74,7 @@ export class TransitionEncoder {
   #view = new DataView(this.#buffer);
 
   /** The encoded record; a view that the next call overwrites. */
-  encode(record: TickRecord): Uint8Array {
+  encode(record: TickInput): Uint8Array {
     const elements = record.observation.length + record.proposed.length + record.applied.length;
     this.#reserve(HEADER + 8 + 3 * 16 + 8 * elements + 8 + 3);
     const v = this.#view;
