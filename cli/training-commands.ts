@@ -28,7 +28,8 @@ function collectCommand(): Command {
     .addOption(new Option('--train-policy <p>', 'behaviour for training data (default: navigation generator, else SAC)').choices([...BEHAVIOURS]))
     .addOption(new Option('--test-policy <p>', 'behaviour for test data (default: navigation generator, else random)').choices([...BEHAVIOURS]))
     .option('--resume', 'keep datasets an interrupted run of the same command already finished')
-    .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number]; resume?: boolean }) => {
+    .option('--jobs <n>', 'build this many training datasets at a time, each in a worker thread (same datasets as one job)', integerIn(1, 64), 1)
+    .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number]; resume?: boolean; jobs: number }) => {
       const { collectToFolder } = await import('../training/collect/index.js');
       const bar = progressReporter(`collect ${o.domain}`);
       const manifest = await collectToFolder(o.out, {
@@ -41,7 +42,7 @@ function collectCommand(): Command {
         ...(o.trainPolicy ? { trainPolicy: o.trainPolicy } : {}),
         ...(o.testPolicy ? { testPolicy: o.testPolicy } : {}),
         onProgress: (role, index, done, of) => bar.update(done, of, `${role} ${role === 'train' ? index : ''}`.trim()),
-      }, o.resume === true);
+      }, { resume: o.resume === true, jobs: o.jobs });
       bar.stop();
       console.log(`wrote ${o.out}: ${manifest.train.length} training datasets, ${manifest.test}${manifest.heldOut ? `, ${manifest.heldOut}` : ''}`);
       console.log(`inspect with: mesa-shield data inspect ${o.out}`);

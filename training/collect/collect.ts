@@ -10,9 +10,7 @@ import { getDomain, isDomainId, NavigationEnv, Rng, type DomainId, type Env, typ
 import { SAC_DEFAULTS } from '../sac.js';
 import { DOMAIN_SETTINGS } from '../settings.js';
 import { sacCollector } from './sac-collector.js';
-import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
-import { TEST_FILE, makeDataset, readDatasetFile, trainFileNames, writeDatasetFile, writeDatasetManifest, type Dataset, type DatasetManifest, type TransitionBuilder } from '../data/index.js';
+import { makeDataset, type Dataset, type TransitionBuilder } from '../data/index.js';
 import { navigationTransitions } from './navigation-generators.js';
 import { randomEpisodes } from './random-episodes.js';
 
@@ -64,7 +62,15 @@ export interface DatasetStore {
   save(role: DatasetRole, index: number, dataset: Dataset): void;
 }
 
-export async function collect(options: CollectOptions, store?: DatasetStore): Promise<Collection> {
+/** One collection's datasets, each buildable on its own: every dataset has its own random stream. */
+interface CollectionPlan {
+  readonly envCount: number;
+  train(index: number): Promise<Dataset>;
+  test(): Promise<Dataset>;
+  heldOut(): Promise<Dataset | null>;
+}
+
+function collectionPlan(options: CollectOptions, store: DatasetStore | undefined): CollectionPlan {
   const domain = getDomain(options.domain);
   const rng = new Rng(options.seed);
   const set = domain.sampleEnvironments(rng.fork('environments'));
@@ -112,38 +118,32 @@ export async function collect(options: CollectOptions, store?: DatasetStore): Pr
     }
   };
 
-  const train: Dataset[] = [];
-  // Every dataset has its own stream, forked in this order whatever is collected.
+  // Forked in this order whatever is collected, so a dataset does not depend on which others are.
   const trainStreams = Array.from({ length: envCount }, (_, i) => rng.fork(`train-${i}`));
   const testStreams = rng.fork('test-0');
-  for (let i = 0; i < envCount && !options.testOnly; i++) train.push(await build(set.train[i], policies.train, trainSize, 'train', i, trainStreams[i]));
-  const test = await build(set.test, policies.test, testSize, 'test', 0, testStreams);
-  const heldOut = options.heldOut ? await build(set.test, policies.test, options.heldOut, 'held-out', 0, rng.fork('held-out-0')) : null;
-  return { train, test, heldOut };
+  const heldOutStreams = rng.fork('held-out-0');
+  return {
+    envCount,
+    train: (i) => build(set.train[i], policies.train, trainSize, 'train', i, trainStreams[i]),
+    test: () => build(set.test, policies.test, testSize, 'test', 0, testStreams),
+    heldOut: async () => (options.heldOut ? build(set.test, policies.test, options.heldOut, 'held-out', 0, heldOutStreams) : null),
+  };
 }
 
-export const HELD_OUT_FILE = 'held-out.arrow';
+export async function collect(options: CollectOptions, store?: DatasetStore): Promise<Collection> {
+  const plan = collectionPlan(options, store);
+  const train: Dataset[] = [];
+  for (let i = 0; i < plan.envCount && !options.testOnly; i++) train.push(await plan.train(i));
+  const test = await plan.test();
+  return { train, test, heldOut: await plan.heldOut() };
+}
 
-/**
- * Collects into a dataset folder, writing each dataset as soon as it is complete and the manifest
- * last. With `resume`, datasets already in the folder from the same command (same source text and
- * size) are kept, so an interrupted long collection (SAC runs) continues where it stopped.
- */
-export async function collectToFolder(dir: string, options: CollectOptions, resume = false): Promise<DatasetManifest & { heldOut: string | null }> {
-  mkdirSync(dir, { recursive: true });
-  const count = options.envs ?? getDomain(options.domain).trainEnvCount;
-  const names = trainFileNames(count);
-  const pathOf = (role: DatasetRole, index: number) => join(dir, role === 'train' ? names[index] : role === 'test' ? TEST_FILE : HELD_OUT_FILE);
-  const store: DatasetStore = {
-    reuse(role, index, source, size) {
-      const path = pathOf(role, index);
-      if (!resume || !existsSync(path)) return null;
-      const d = readDatasetFile(path);
-      return d.meta.source === source && d.meta.size === size ? d : null;
-    },
-    save: (role, index, dataset) => writeDatasetFile(pathOf(role, index), dataset),
-  };
-  const { heldOut } = await collect(options, store);
-  const manifest = writeDatasetManifest(dir, { domain: options.domain, seed: options.seed, trainCount: count });
-  return { ...manifest, heldOut: heldOut ? HELD_OUT_FILE : null };
+/** Builds only the training datasets with these indices, each identical to a full collection's. */
+export async function collectTrainingDatasets(options: CollectOptions, indices: readonly number[], store?: DatasetStore): Promise<Dataset[]> {
+  const plan = collectionPlan(options, store);
+  const outside = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= plan.envCount);
+  if (outside !== undefined) throw new Error(`training environment ${outside} is not one of the ${plan.envCount} collected (0..${plan.envCount - 1})`);
+  const built: Dataset[] = [];
+  for (const i of indices) built.push(await plan.train(i));
+  return built;
 }

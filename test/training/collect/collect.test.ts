@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NavigationEnv, Rng } from '../../../sim/index.js';
-import { collect, collectToFolder, navigationTransitions } from '../../../training/collect/index.js';
+import { collect, collectToFolder, collectTrainingDatasets, navigationTransitions } from '../../../training/collect/index.js';
 import { loadDatasetDir } from '../../../training/data/index.js';
 import { continues } from '../../../training/eval/index.js';
 
@@ -59,11 +59,36 @@ describe('collect', () => {
     const stamp = () => statSync(join(dir, 'train-01.arrow')).mtimeMs;
     const before = stamp();
     await new Promise((r) => setTimeout(r, 20));
-    await collectToFolder(dir, options, true);
+    await collectToFolder(dir, options, { resume: true });
     assert.equal(stamp(), before, 'the finished dataset was reused');
-    await collectToFolder(dir, { ...options, trainSize: 120 }, true);
+    await collectToFolder(dir, { ...options, trainSize: 120 }, { resume: true });
     assert.notEqual(stamp(), before, 'a different size is collected again');
     assert.equal(loadDatasetDir(dir).train[1].meta.size, 120);
+  });
+
+  it('builds the same folder with two worker threads as with one job, SAC training data included', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mesa-collect-'));
+    // 300 transitions: past SAC's 100 random start steps and its first updates (batch 256).
+    const options = { domain: 'cartpole-length', seed: 3, envs: 3, trainSize: 300, testSize: 50, heldOut: 30 } as const;
+    await collectToFolder(join(root, 'one'), options);
+    const seen = new Set<number>();
+    await collectToFolder(join(root, 'two'), { ...options, onProgress: (role, index) => role === 'train' && seen.add(index) }, { jobs: 2 });
+    const [one, two] = [loadDatasetDir(join(root, 'one')), loadDatasetDir(join(root, 'two'))];
+    assert.equal(two.train[0].meta.policy, 'sac');
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(two.train[i].transitions.obs, one.train[i].transitions.obs, `training dataset ${i}`);
+      assert.deepEqual(two.train[i].transitions.action, one.train[i].transitions.action, `training dataset ${i}`);
+    }
+    assert.deepEqual(two.test.transitions.obs, one.test.transitions.obs);
+    assert.deepEqual([...seen].sort(), [0, 1, 2], 'the workers report their progress');
+  });
+
+  it('builds any subset of the training datasets exactly as the full collection does, and refuses indices it does not have', async () => {
+    const options = { domain: 'navigation2', seed: 8, trainSize: 80, envs: 4 } as const;
+    const full = await collect(options);
+    const [third] = await collectTrainingDatasets(options, [2]);
+    assert.deepEqual(third.transitions.obs, full.train[2].transitions.obs);
+    await assert.rejects(collectTrainingDatasets(options, [4]), /training environment 4 is not one of the 4 collected/);
   });
 
   it('collects random test episodes that run on through violations', async () => {
