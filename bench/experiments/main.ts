@@ -2,14 +2,16 @@
  * The phase-3 experiment runner's command line.
  *   node dist/bench/experiments/main.js run --domain navigation1 [--methods unconstrained,rrl,multitask,mesa]
  *        [--seeds 0,1,2,3,4] [--episodes N] [--out runs/experiments] [--bundles models/{domain}-{method}]
- *        [--data-seed 0] [--checkpoint-every 10]
+ *        [--data-seed 0] [--checkpoint-every 10] [--jobs 1]
  *   node dist/bench/experiments/main.js report [--out runs/experiments]
  * Runs resume from their checkpoints when started again with the same settings; Ctrl-C stops
  * after the current episode with a checkpoint.
  */
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DOMAIN_IDS, type DomainId } from '../../sim/index.js';
 import { integerIn } from '../../cli/options.js';
+import { runChildPool } from './child-pool.js';
 import { writeReport } from './report.js';
 import { runExperiment } from './runner.js';
 import { DEFAULT_BUNDLES, DEFAULT_SEEDS, EXPERIMENT_METHODS, experimentSettings, type ExperimentMethod } from './settings.js';
@@ -38,11 +40,13 @@ program
   .option('--bundles <template>', 'bundle of each safe method; {domain}, {method}, {seed} are replaced ({seed}: one bundle per seed, built with that seed)', DEFAULT_BUNDLES)
   .option('--data-seed <n>', 'seed of the test robot and D_test when --bundles has no {seed} (the seed the bundles were adapted with)', integerIn(0), 0)
   .option('--checkpoint-every <n>', 'episodes between checkpoints', integerIn(1), 10)
-  .action(async (o: { domain: DomainId; methods: ExperimentMethod[]; seeds: number[]; episodes?: number; out: string; bundles: string; dataSeed: number; checkpointEvery: number }) => {
+  .option('--jobs <n>', 'runs at a time, each in its own process (results are the same as one at a time)', integerIn(1, 64), 1)
+  .action(async (o: RunOptions) => {
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    if (o.jobs > 1) return runInChildren(o, controller.signal);
     const command = `node dist/bench/experiments/main.js ${process.argv.slice(2).join(' ')}`;
     for (const seed of o.seeds) {
       for (const m of o.methods) {
@@ -67,6 +71,30 @@ program
       }
     }
   });
+
+interface RunOptions {
+  domain: DomainId;
+  methods: ExperimentMethod[];
+  seeds: number[];
+  episodes?: number;
+  out: string;
+  bundles: string;
+  dataSeed: number;
+  checkpointEvery: number;
+  jobs: number;
+}
+
+/** One child process per method x seed, each running this command for its one run. */
+async function runInChildren(o: RunOptions, signal: AbortSignal): Promise<void> {
+  const runs = o.seeds.flatMap((seed) => o.methods.map((m) => ({ seed, method: m })));
+  const shared = ['--domain', o.domain, '--out', o.out, '--bundles', o.bundles, '--data-seed', String(o.dataSeed), '--checkpoint-every', String(o.checkpointEvery), ...(o.episodes ? ['--episodes', String(o.episodes)] : [])];
+  const script = fileURLToPath(import.meta.url);
+  const codes = await runChildPool(runs.map((r) => [script, 'run', ...shared, '--methods', r.method, '--seeds', String(r.seed)]), o.jobs, signal);
+  const failed = runs.filter((_, i) => codes[i] !== 0);
+  if (failed.length === 0) return;
+  console.error(`${o.domain}: not finished: ${failed.map((r) => `${r.method} seed ${r.seed}`).join(', ')}; run the same command to continue`);
+  process.exitCode = signal.aborted ? 130 : 1;
+}
 
 program
   .command('report')

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { experimentSettings, readRunMeta, runExperiment, writeReport, type EpisodeRecord, type ExperimentRequest } from '../../../bench/experiments/index.js';
-import { Rng } from '../../../sim/index.js';
+import { experimentSettings, readEpisodes, readRunMeta, runExperiment, writeReport, type EpisodeRecord, type ExperimentRequest } from '../../../bench/experiments/index.js';
+import { Rng, packageRoot } from '../../../sim/index.js';
 import { createModels } from '../../../training/models.js';
 import { writeModelBundle } from '../../../training/model-bundle.js';
 
@@ -79,6 +80,18 @@ describe('phase-3 experiment runner', () => {
     await runExperiment(experimentSettings(request({ episodes: 1, bundles: join(dir, 'seed5', '{domain}-{method}') })), join(dir, 'seed5-out'), { command: 'test' });
     const meta = readRunMeta(join(dir, 'seed5-out', 'navigation1', 'rrl', 'seed-1'))!;
     assert.ok(meta.warnings.some((w) => /built with seed 5, the test robot and D_test are seed 0's/.test(w)), meta.warnings.join('; '));
+  });
+
+  it('runs method x seed in parallel child processes (--jobs) to the same records as one at a time', async () => {
+    const [one, two] = [join(dir, 'jobs-1'), join(dir, 'jobs-2')];
+    for (const method of ['unconstrained', 'rrl'] as const) await runExperiment(experimentSettings(request({ method, episodes: 2 })), one, { command: 'test' });
+    const r = spawnSync(process.execPath, [join(packageRoot(), 'dist', 'bench', 'experiments', 'main.js'), 'run', '--domain', 'navigation1', '--methods', 'unconstrained,rrl', '--seeds', '1', '--episodes', '2', '--checkpoint-every', '2', '--bundles', join(dir, 'plain', '{domain}-{method}'), '--out', two, '--jobs', '2'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    for (const method of ['unconstrained', 'rrl']) {
+      const records = (out: string) => withoutTime(readEpisodes(join(out, 'navigation1', method, 'seed-1')));
+      assert.equal(records(two).length, 2, method);
+      assert.deepEqual(records(two), records(one), method);
+    }
   });
 
   it('reports curves and a table per domain, stating the reduced scale', async () => {
