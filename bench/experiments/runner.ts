@@ -18,7 +18,7 @@ import { liveShieldModels } from './live-models.js';
 import { OnlineRiskData, runEpisode, STREAM_NAMES, type Counters, type OnlineLoop, type RunStreams, type SafetyParts } from './online-loop.js';
 import { appendEpisode, CHECKPOINT_DIR, EPISODES_FILE, readEpisodes, readRunMeta, runDir, truncateEpisodes, writeRunMeta, type EpisodeRecord, type RunMeta } from './records.js';
 import { loadRunState, saveRunState } from './run-state.js';
-import { paperEpisodes, riskUpdateSettings, sacSettings, type ExperimentSettings } from './settings.js';
+import { paperEpisodes, paperTestSize, riskUpdateSettings, sacSettings, type ExperimentSettings } from './settings.js';
 
 /** Capacity of the risk buffer (spec: 2e6, never full in the paper's budgets). */
 const RISK_BUFFER_CAPACITY = 2_000_000;
@@ -44,7 +44,7 @@ export interface ExperimentOutcome {
 /** The seed's test robot and its D_test, exactly as `mesa-shield collect --seed <dataSeed>` makes them. */
 async function testRobot(s: ExperimentSettings): Promise<{ env: Env; dTest: Dataset; description: string }> {
   const domain = getDomain(s.domain);
-  const { test } = await collect({ domain: s.domain, seed: s.dataSeed, testOnly: true });
+  const { test } = await collect({ domain: s.domain, seed: s.dataSeed, testSize: s.testSize, testOnly: true });
   const params = domain.sampleEnvironments(new Rng(s.dataSeed).fork('environments')).test;
   const description = domain.describe(params);
   if (test.meta.environments[0]?.description !== description) throw new Error(`D_test was collected in ${test.meta.environments[0]?.description}, not in ${description}`);
@@ -66,6 +66,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
   const { env, dTest, description } = await testRobot(s);
   const warnings: string[] = [];
   if (s.episodes < paperEpisodes(s.domain)) warnings.push(`${s.episodes} episodes of the paper's ${paperEpisodes(s.domain)}: a reduced-scale run`);
+  if (s.testSize !== paperTestSize(s.domain)) warnings.push(`D_test of ${s.testSize} transitions, the paper's is ${paperTestSize(s.domain)}`);
   const bundle = s.bundle ? await readModelBundle(s.bundle) : null;
   if (bundle) {
     const { spec } = bundle.models;

@@ -4,7 +4,7 @@
  * A run may use fewer episodes than the paper (stated in every record and in the report).
  */
 import { z } from 'zod';
-import { DOMAIN_IDS, type DomainId } from '../../sim/index.js';
+import { DOMAIN_IDS, getDomain, type DomainId } from '../../sim/index.js';
 import { sacConfig, type SacConfig } from '../../training/sac.js';
 import { DOMAIN_SETTINGS, LEARNING_RATES, TAU_RISK } from '../../training/settings.js';
 
@@ -32,6 +32,8 @@ export const experimentSettingsSchema = z.object({
   bundle: z.string().nullable(),
   /** Seed of the test environment and D_test (the robot the bundle was adapted to). */
   dataSeed: z.int().min(0),
+  /** Transitions of D_test in the risk buffer (paper: the domain's test dataset size). */
+  testSize: z.int().min(1),
   /** Transitions per SAC and risk update. */
   batchSize: z.int().min(1),
   /** Episodes between checkpoints. */
@@ -53,6 +55,12 @@ export interface ExperimentRequest {
    * seeds): the seed the bundles were adapted with. Default 0, the shipped bundles' seed.
    */
   readonly dataSeed?: number;
+  /**
+   * Transitions of D_test (default: the paper's test dataset size); the head of the paper-size
+   * D_test, as `mesa-shield collect --test-size` makes it (the test-dataset-size ablation, or
+   * reduced-scale bundles adapted on less data).
+   */
+  readonly testSize?: number;
   readonly checkpointEvery?: number;
 }
 
@@ -72,9 +80,15 @@ export function experimentSettings(r: ExperimentRequest): ExperimentSettings {
     posFraction: d.posFraction,
     bundle: r.method === 'unconstrained' ? null : template.replaceAll('{domain}', r.domain).replaceAll('{method}', r.method).replaceAll('{seed}', String(r.seed)),
     dataSeed: perSeed ? r.seed : (r.dataSeed ?? 0),
+    testSize: r.testSize ?? getDomain(r.domain).datasetSizes.test,
     batchSize: 256,
     checkpointEvery: r.checkpointEvery ?? 10,
   });
+}
+
+/** The paper's D_test size for the domain. */
+export function paperTestSize(domain: DomainId): number {
+  return getDomain(domain).datasetSizes.test;
 }
 
 /** The paper's budget for the domain, to say whether a run is at its scale. */

@@ -94,6 +94,14 @@ describe('phase-3 experiment runner', () => {
     }
   });
 
+  it('runs with a smaller D_test when asked, and says so', async () => {
+    const { completed } = await runExperiment(experimentSettings(request({ episodes: 1, testSize: 40 })), join(dir, 'small-test'), { command: 'test' });
+    assert.equal(completed, true);
+    const meta = readRunMeta(join(dir, 'small-test', 'navigation1', 'rrl', 'seed-1'))!;
+    assert.equal(meta.dTest.size, 40);
+    assert.ok(meta.warnings.some((w) => /D_test of 40 transitions, the paper's is 100/.test(w)), meta.warnings.join('; '));
+  });
+
   it('reports curves and a table per domain, stating the reduced scale', async () => {
     const out = join(dir, 'risky-out');
     const files = await writeReport(out, 'report command');

@@ -116,6 +116,16 @@ describe('collect', () => {
     assert.notDeepEqual(otherCount.test.transitions.obs, full.test.transitions.obs, 'the streams depend on how many training datasets a full collection makes');
   });
 
+  it('makes a smaller test dataset the head of the larger one (the test-size ablation\'s D_test)', async () => {
+    for (const domain of ['cartpole-length', 'navigation1'] as const) {
+      const { test: large } = await collect({ domain, seed: 2, testSize: 600, testOnly: true });
+      const { test: small } = await collect({ domain, seed: 2, testSize: 150, testOnly: true });
+      assert.equal(small.meta.size, 150);
+      assert.deepEqual(small.transitions.obs, large.transitions.obs.slice(0, 150 * large.meta.observationSize), domain);
+      assert.deepEqual(small.transitions.constraint, large.transitions.constraint.slice(0, 150), domain);
+    }
+  });
+
   it('refuses more environments than the distribution has', async () => {
     await assert.rejects(collect({ domain: 'ant-disabled', seed: 1, envs: 4 }), /has 3 training environments/);
   });
