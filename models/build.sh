@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the shipped bundles of one domain at the paper's settings:
 #   models/<domain>-rrl, models/<domain>-multitask, models/<domain>-mesa, and their calibration plot.
-# Usage: [JOBS=n] models/build.sh <domain> [seed] [work-folder]   (JOBS: parallel dataset builds, default: all cores)
+# Usage: [JOBS=n] models/build.sh <domain> [seed] [work-folder]
+#   JOBS (default: the number of cores): datasets built at a time; above 1, MESA trains beside the others.
 # Long: MESA's 10,000-15,000 second-order meta-iterations take about an hour on 2 cores (wasm).
 # Interrupted runs continue where they stopped (checkpoints in the work folder, --resume).
 set -euo pipefail
@@ -19,11 +20,13 @@ if [ ! -f "$work/data/manifest.json" ]; then
 fi
 resume() { [ -d "$1.checkpoint" ] && echo --resume || true; }
 
-[ -f "models/$domain-rrl/manifest.json" ] || {
+train_rrl() {
+  [ -f "models/$domain-rrl/manifest.json" ] && return
   log "train rrl"
   $cli train --method rrl --data "$work/data" --out "models/$domain-rrl" --seed "$seed" --checkpoint "$work/rrl.checkpoint" $(resume "$work/rrl")
 }
-for method in multitask mesa; do
+train_and_adapt() {
+  local method=$1
   [ -f "$work/$method-phase1/manifest.json" ] || {
     log "train $method"
     $cli train --method "$method" --data "$work/data" --out "$work/$method-phase1" --seed "$seed" --checkpoint "$work/$method.checkpoint" $(resume "$work/$method")
@@ -32,6 +35,20 @@ for method in multitask mesa; do
     log "adapt $method"
     $cli adapt --bundle "$work/$method-phase1" --data "$work/data" --out "models/$domain-$method" --seed "$seed" --checkpoint "$work/$method-adapt.checkpoint" $(resume "$work/$method-adapt")
   }
-done
+}
+if [ "${JOBS:-$(nproc)}" -gt 1 ]; then
+  # MESA's meta-training is the long part: it runs beside RRL and Multi-Task, which share a core.
+  trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+  train_and_adapt mesa &
+  mesa=$!
+  train_rrl
+  train_and_adapt multitask
+  wait "$mesa"
+  trap - EXIT
+else
+  train_rrl
+  train_and_adapt multitask
+  train_and_adapt mesa
+fi
 log "eval-critic"
 $cli eval-critic --bundle "models/$domain-rrl" "models/$domain-multitask" "models/$domain-mesa" --data "$work/data" --plot "models/$domain-calibration.svg" | tee "models/$domain-eval.txt"
