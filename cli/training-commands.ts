@@ -29,10 +29,11 @@ function collectCommand(): Command {
     .addOption(new Option('--test-policy <p>', 'behaviour for test data (default: navigation generator, else random)').choices([...BEHAVIOURS]))
     .option('--resume', 'keep datasets an interrupted run of the same command already finished')
     .option('--jobs <n>', 'build this many training datasets at a time, each in a worker thread (same datasets as one job)', integerIn(1, 64), 1)
-    .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number]; resume?: boolean; jobs: number }) => {
-      const { collectToFolder } = await import('../training/collect/index.js');
+    .option('--test-only', 'write only test.arrow (and held-out.arrow), the same as a full collection\'s, without a manifest: e.g. a smaller D_test with --test-size')
+    .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number]; resume?: boolean; jobs: number; testOnly?: boolean }) => {
+      const { collectTestToFolder, collectToFolder } = await import('../training/collect/index.js');
       const bar = progressReporter(`collect ${o.domain}`);
-      const manifest = await collectToFolder(o.out, {
+      const options = {
         domain: o.domain,
         seed: o.seed,
         ...(o.trainSize ? { trainSize: o.trainSize } : {}),
@@ -41,9 +42,15 @@ function collectCommand(): Command {
         ...(o.envs ? { envs: o.envs } : {}),
         ...(o.trainPolicy ? { trainPolicy: o.trainPolicy } : {}),
         ...(o.testPolicy ? { testPolicy: o.testPolicy } : {}),
-        onProgress: (role, index, done, of) => bar.update(done, of, `${role} ${role === 'train' ? index : ''}`.trim()),
-      }, { resume: o.resume === true, jobs: o.jobs });
-      bar.stop();
+        onProgress: (role: string, index: number, done: number, of: number) => bar.update(done, of, `${role} ${role === 'train' ? index : ''}`.trim()),
+      };
+      if (o.testOnly) {
+        if (o.resume || o.jobs > 1) throw new Error('--test-only builds no training datasets: --resume and --jobs do not apply');
+        const files = await collectTestToFolder(o.out, options).finally(() => bar.stop());
+        console.log(`wrote ${files.join(', ')}`);
+        return;
+      }
+      const manifest = await collectToFolder(o.out, options, { resume: o.resume === true, jobs: o.jobs }).finally(() => bar.stop());
       console.log(`wrote ${o.out}: ${manifest.train.length} training datasets, ${manifest.test}${manifest.heldOut ? `, ${manifest.heldOut}` : ''}`);
       console.log(`inspect with: mesa-shield data inspect ${o.out}`);
     });

@@ -7,6 +7,7 @@ import { readBundle } from '../../models/format/index.js';
 import { Rng, uniformBox } from '../../sim/index.js';
 import { SafetyCritic } from '../../training/critic.js';
 import { exportBundle } from '../../training/export/index.js';
+import { readDatasetFile } from '../../training/data/index.js';
 import { readModelBundle } from '../../training/model-bundle.js';
 import { RecoveryPolicy } from '../../training/policies.js';
 import { runCli } from '../support/cli.js';
@@ -26,6 +27,19 @@ describe('mesa-shield collect / train / adapt / eval-critic', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`Usage: mesa-shield ${command}`));
     }
+  });
+
+  it('writes only a smaller D_test with --test-only, the head of the full collection\'s', async () => {
+    const out = join(dir, 'small-test');
+    const r = runCli(['collect', '--domain', 'navigation1', '--out', out, '--seed', '3', '--envs', '3', '--test-size', '40', '--test-only']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(existsSync(join(out, 'manifest.json')), false);
+    const [small, full] = [readDatasetFile(join(out, 'test.arrow')), readDatasetFile(join(data, 'test.arrow'))];
+    assert.equal(small.meta.size, 40);
+    assert.deepEqual(small.transitions.obs, full.transitions.obs.slice(0, 80));
+    const refused = runCli(['collect', '--domain', 'navigation1', '--out', out, '--test-only', '--jobs', '2']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--test-only builds no training datasets/);
   });
 
   it('trains RRL and MESA bundles, adapts MESA and evaluates all three', () => {

@@ -51,6 +51,18 @@ export async function collectToFolder(dir: string, options: CollectOptions, fold
   return { ...manifest, heldOut: heldOut ? HELD_OUT_FILE : null };
 }
 
+/**
+ * Only the test dataset (and held-out data) of a collection, identical to a full collection's,
+ * written as `test.arrow` (and `held-out.arrow`) without a manifest: for adapting on a smaller
+ * D_test (`--test-size`) without rebuilding the training datasets. Returns the files written.
+ */
+export async function collectTestToFolder(dir: string, options: CollectOptions): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const count = options.envs ?? getDomain(options.domain).trainEnvCount;
+  const { heldOut } = await collect({ ...options, testOnly: true }, folderStore(dir, count, () => false));
+  return [join(dir, TEST_FILE), ...(heldOut ? [join(dir, HELD_OUT_FILE)] : [])];
+}
+
 async function collectTrainingInWorkers(dir: string, options: CollectOptions, count: number, resume: boolean, jobs: number): Promise<void> {
   if (options.sac) throw new Error('a custom SAC collector cannot run in worker threads: collect with jobs = 1');
   const { onProgress, sac: _sac, ...rest } = options;
