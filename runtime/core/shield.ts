@@ -144,7 +144,9 @@ export class Shield {
       if (typeof x !== 'number' || !Number.isFinite(x)) return `${kind}-invalid`;
       into[i] = x;
     }
-    if (!Number.isFinite(input.stampNs) || nowNs - input.stampNs > maxAgeMs * 1e6) return `${kind}-stale`;
+    // A stamp further ahead than the age limit comes from a skewed clock: its age cannot be trusted.
+    const ageNs = nowNs - input.stampNs;
+    if (!Number.isFinite(ageNs) || ageNs > maxAgeMs * 1e6 || ageNs < -maxAgeMs * 1e6) return `${kind}-stale`;
     return null;
   }
 

@@ -1,8 +1,12 @@
 import type { Clock } from './ports.js';
 
-/** `performance.now()` in nanoseconds: monotonic, and available in every JavaScript runtime. */
-export const monotonicClock: Clock = {
-  nowNs: () => Math.round(performance.now() * 1e6),
+/**
+ * Nanoseconds since the Unix epoch, the time base of the stamps robots send (ROS time, or any
+ * wall clock kept by NTP): the wall-clock time at process start plus monotonic time since, so it
+ * never goes back while the process runs.
+ */
+export const epochClock: Clock = {
+  nowNs: () => Math.round((performance.timeOrigin + performance.now()) * 1e6),
 };
 
 /** A clock that moves only when told to: for tests and for simulated time. */

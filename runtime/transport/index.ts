@@ -11,7 +11,7 @@ export type {
   TransportLog,
   TransportStats,
 } from './ports.js';
-export { FakeClock, monotonicClock } from './clock.js';
+export { FakeClock, epochClock } from './clock.js';
 export { BINARY_HEADER_BYTES, MAX_VALUES, decodeVector, encodeVector, validateVector } from './payload.js';
 export type { DecodeResult, ElementType, EncodeFields, InputEncoding, OutputEncoding, VectorMessage } from './payload.js';
 export { decodeStatus, encodeStatus } from './status.js';

@@ -3,7 +3,7 @@
  * checks, counters and status as the MQTT transport, without a broker. For simulation in the loop
  * and tests.
  */
-import { monotonicClock } from './clock.js';
+import { epochClock } from './clock.js';
 import { GateRunner } from './gate-runner.js';
 import { validateVector } from './payload.js';
 import type { AppliedMessage, Gate, RobotLink, ShieldStatus, ShieldTransport, StateReport, TickMode, TransportDeps, TransportStats } from './ports.js';
@@ -27,7 +27,7 @@ export class InprocTransport implements ShieldTransport {
   #running = false;
 
   constructor(gate: Gate, options: InprocOptions = {}, deps: Omit<TransportDeps, 'random'> = {}) {
-    const clock = deps.clock ?? monotonicClock;
+    const clock = deps.clock ?? epochClock;
     this.#tick = options.tick ?? { mode: 'on-command' };
     if (this.#tick.mode === 'rate' && !(this.#tick.hz > 0 && this.#tick.hz <= 1000)) throw new RangeError(`tick rate ${this.#tick.hz} Hz is not in (0, 1000]`);
     this.#statusIntervalMs = options.statusIntervalMs ?? 1000;

@@ -7,7 +7,7 @@ import { MqttConnection } from './mqtt-connection.js';
 import { mqttRobotLinkOptionsSchema, parseOptions, resolveTopics, type MqttRobotLinkOptions, type MqttRobotLinkOptionsInput, type Topics } from './options.js';
 import { decodeVector, encodeVector } from './payload.js';
 import type { AppliedMessage, RobotLink, ShieldStatus, StateReport, TransportLog } from './ports.js';
-import { monotonicClock } from './clock.js';
+import { epochClock } from './clock.js';
 import { RateLimitedLog, silentLog } from './rate-limited-log.js';
 import { decodeStatus } from './status.js';
 
@@ -25,7 +25,7 @@ export class MqttRobotLink implements RobotLink {
   private constructor(options: MqttRobotLinkOptions, log: TransportLog) {
     this.options = options;
     this.topics = resolveTopics(options.topics);
-    this.#log = new RateLimitedLog(log, monotonicClock, 1000);
+    this.#log = new RateLimitedLog(log, epochClock, 1000);
     this.#connection = new MqttConnection(
       options,
       [

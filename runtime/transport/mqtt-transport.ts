@@ -8,7 +8,7 @@
  *   `statusIntervalMs`; the broker replaces it with an offline status (the will) if the shield
  *   vanishes, and the shield writes one itself when it stops.
  */
-import { monotonicClock } from './clock.js';
+import { epochClock } from './clock.js';
 import { GateRunner } from './gate-runner.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { mqttTransportOptionsSchema, parseOptions, resolveTopics, type MqttTransportOptions, type MqttTransportOptionsInput, type Topics } from './options.js';
@@ -30,7 +30,7 @@ export class MqttShieldTransport implements ShieldTransport {
   constructor(gate: Gate, options: MqttTransportOptionsInput, deps: TransportDeps = {}) {
     this.options = parseOptions(mqttTransportOptionsSchema, options, 'MQTT transport');
     this.topics = resolveTopics(this.options.topics);
-    this.#clock = deps.clock ?? monotonicClock;
+    this.#clock = deps.clock ?? epochClock;
     this.#log = new RateLimitedLog(deps.log ?? silentLog, this.#clock, this.options.invalidLogIntervalMs);
     this.#runner = new GateRunner({
       gate,

@@ -87,15 +87,19 @@ describe('mesa-shield shield', () => {
       const link = await MqttRobotLink.connect({ url: url!, topics: { prefix: 'robot1' } });
       const applied: AppliedMessage[] = [];
       link.onApplied((m) => applied.push(m));
-      const t0 = Number(process.hrtime.bigint());
+      // Stamps are nanoseconds since the Unix epoch, as a robot's clock gives them.
+      const epochNs = () => Date.now() * 1e6;
       // Risk grows with the proposed a0 (see gateBundle): 0 passes, 1 is replaced by the recovery action (0.5, 0.5).
       for (const [k, a0] of [0, 1, 0, 1].entries()) {
-        link.sendState([k, 0], t0 + k * 1e6, { constraint: 0 });
-        link.sendProposed([a0, 0], t0 + k * 1e6);
+        link.sendState([k, 0], epochNs(), { constraint: 0 });
+        link.sendProposed([a0, 0], epochNs());
         await new Promise((r) => setTimeout(r, 50));
       }
+      // A state stamped a second ago is stale (max_state_age_ms 100): without a usable state the fail-safe holds the neutral action.
+      link.sendState([4, 0], epochNs() - 1e9, { constraint: 0 });
+      link.sendProposed([0, 0], epochNs());
       const deadline = Date.now() + 10_000;
-      while (applied.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (applied.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await link.close();
       assert.deepEqual(
         applied.map((m) => [m.source, ...Array.from(m.values, (v) => Math.round(v * 1e6) / 1e6)]),
@@ -104,22 +108,22 @@ describe('mesa-shield shield', () => {
           ['recovery', 0.5, 0.5],
           ['task', 0, 0],
           ['recovery', 0.5, 0.5],
+          ['fallback', 0, -0.25],
         ],
       );
-      const stats = await waitFor('stats');
-      assert.ok((stats.ticks ?? 0) >= 0);
+      assert.equal(applied[4].reason, 'state-stale');
     } finally {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0, stderr);
     const last = lines.filter((l) => l.msg === 'stats').at(-1);
-    assert.equal(last?.ticks, 4, 'the final stats count every decision');
+    assert.equal(last?.ticks, 5, 'the final stats count every decision');
     const files = readdirSync(join(dir, 'log')).filter((f) => f.endsWith('.mcap'));
     assert.equal(files.length, 1);
     const log = await readTransitionLog(join(dir, 'log', files[0]));
     assert.deepEqual(
       log.records.map((t) => [t.source, t.constraint]),
-      [['task', 0], ['recovery', 0], ['task', 0], ['recovery', 0]],
+      [['task', 0], ['recovery', 0], ['task', 0], ['recovery', 0], ['fallback', 0]],
     );
   });
 });

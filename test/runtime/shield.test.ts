@@ -43,6 +43,7 @@ describe('Shield', () => {
     ['Infinity in the state', fresh(0, Infinity), fresh(0, 0), 'state-invalid'],
     ['a state of the wrong size', fresh(0, 0, 0), fresh(0, 0), 'state-invalid'],
     ['a stale state (60 ms > 50 ms)', { values: [0, 0], stampNs: NOW - 60e6 }, fresh(0, 0), 'state-stale'],
+    ['a state stamped 60 ms in the future (a skewed clock)', { values: [0, 0], stampNs: NOW + 60e6 }, fresh(0, 0), 'state-stale'],
     ['missing command', fresh(0, 0), null, 'command-missing'],
     ['NaN in the command', fresh(0, 0), fresh(NaN, 0), 'command-invalid'],
     ['a command of the wrong size', fresh(0, 0), fresh(0), 'command-invalid'],
