@@ -54,10 +54,16 @@ const adaptationSchema = z.strictObject({
   /** Where candidate bundles are written (default: a fresh temporary folder). */
   candidate_dir: z.string().min(1).optional(),
   iterations_per_candidate: z.int().min(1).default(500),
+  /** Recorded transitions needed before the next round of updates: an idle robot adds none. */
+  min_new_transitions: z.int().min(1).default(256),
+  /** Candidate folders kept, the newest; older ones are deleted. */
+  keep_candidates: z.int().min(2).default(3),
   batch_size: z.int().min(1).default(256),
   held_out_fraction: unit('a share of transitions').default(0.2),
   /** A candidate must still flag this share of held-out violating transitions. */
   min_recall: z.number().min(0).max(1).default(0.5),
+  /** No candidate is swapped in before the held-out share holds this many violations to check recall on. */
+  min_held_out_violations: z.int().min(1).default(10),
   parity_tolerance: positive.default(1e-4),
   seed: z.int().min(0).default(0),
 });

@@ -44,6 +44,9 @@ export async function startShieldRuntime(config: ShieldConfig, log: TransportLog
         tauRisk: a.tau_safe ?? null,
         epsRisk: shield.options.epsSafe,
         iterationsPerCandidate: a.iterations_per_candidate,
+        minNewTransitions: a.min_new_transitions,
+        keepCandidates: a.keep_candidates,
+        minHeldOutViolations: a.min_held_out_violations,
         batchSize: a.batch_size,
         heldOutFraction: a.held_out_fraction,
         minRecall: a.min_recall,
@@ -52,6 +55,7 @@ export async function startShieldRuntime(config: ShieldConfig, log: TransportLog
       });
       adaptation.on('accepted', (r) => log.info({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError }, 'adapted models swapped in'));
       adaptation.on('rejected', (r, why) => log.warn({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError, why }, 'adapted candidate rejected'));
+      adaptation.on('releaseFailed', (e) => log.warn({ err: e.message }, 'could not release models a swap retired'));
       adaptation.on('restarted', (n, e) => log.error({ restarts: n, err: e?.message }, 'adaptation worker restarted'));
       adaptation.start();
     }

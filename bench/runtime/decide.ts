@@ -60,9 +60,12 @@ async function measure(dir: string, engine: Engine, withAdaptation = false): Pro
         tauRisk: null,
         epsRisk: 0.3,
         iterationsPerCandidate: 200,
+        minNewTransitions: 256,
+        keepCandidates: 3,
         batchSize: 256,
         heldOutFraction: 0.2,
         minRecall: 0,
+        minHeldOutViolations: 10,
         parityTolerance: 1e-3,
         seed: 0,
       })

@@ -19,6 +19,8 @@ export interface OnlineAdaptationEvents {
   accepted: [CandidateReport];
   rejected: [CandidateReport, string];
   restarted: [number, Error | null];
+  /** Releasing models that a swap retired failed (they may hold memory until the process ends). */
+  releaseFailed: [Error];
 }
 
 /**
@@ -41,7 +43,6 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   readonly #maxBackoffMs: number;
   #buffer: TransitionChunk & { size: number };
   #unsent: TransitionChunk[] = [];
-  #previous: ShieldModels | null = null;
 
   constructor(shield: Shield, settings: AdaptationSettings, options: { chunkSize?: number; initialBackoffMs?: number; maxBackoffMs?: number } = {}) {
     super();
@@ -110,7 +111,7 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
       await exited;
       clearTimeout(timeout);
     }
-    await this.#previous?.release();
+    await this.#releaseRetired();
   }
 
   #emptyChunk(): TransitionChunk & { size: number } {
@@ -146,16 +147,30 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   async #onMessage(m: FromWorker): Promise<void> {
     if (m.type === 'rejected') this.emit('rejected', m.report, m.reason);
     if (m.type !== 'candidate') return;
+    let displaced: ShieldModels | null;
     try {
       const engine = this.#shield.models?.engine === 'typescript' ? 'typescript' : 'onnxruntime';
-      const models = await loadShieldModels(m.report.dir, engine);
-      const old = this.#previous;
-      this.#previous = this.#shield.models;
-      this.#shield.swapModels(models);
-      await old?.release();
-      this.emit('accepted', m.report);
+      displaced = this.#shield.swapModels(await loadShieldModels(m.report.dir, engine));
     } catch (e) {
       this.emit('rejected', m.report, `could not load the candidate: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    this.emit('accepted', m.report);
+    await this.#release(displaced ? [displaced] : []);
+    await this.#releaseRetired();
+  }
+
+  #releaseRetired(): Promise<void> {
+    return this.#release(this.#shield.takeRetired());
+  }
+
+  async #release(models: readonly ShieldModels[]): Promise<void> {
+    for (const m of models) {
+      try {
+        await m.release();
+      } catch (e) {
+        this.emit('releaseFailed', e instanceof Error ? e : new Error(String(e)));
+      }
     }
   }
 }

@@ -13,11 +13,17 @@ export interface AdaptationSettings {
   readonly epsRisk: number;
   /** Critic + recovery updates between two candidates. */
   readonly iterationsPerCandidate: number;
+  /** Recorded transitions needed before the next round of updates (an idle robot adds none). */
+  readonly minNewTransitions: number;
+  /** Candidate folders kept (the newest); older ones are deleted. */
+  readonly keepCandidates: number;
   readonly batchSize: number;
   /** Share of transitions kept out of training to check candidates. */
   readonly heldOutFraction: number;
   /** A candidate must flag at least this share of held-out violating transitions (risk > eps). */
   readonly minRecall: number;
+  /** Candidates are refused until the held-out buffer holds this many violations to measure recall on. */
+  readonly minHeldOutViolations: number;
   /** Largest accepted |onnxruntime - tfjs| risk difference on the held-out buffer. */
   readonly parityTolerance: number;
   readonly seed: number;

@@ -5,6 +5,7 @@
  * hundred updates, checks it, and reports it to the control thread, which swaps it in.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { readBundle } from '../../models/format/index.js';
@@ -23,13 +24,34 @@ if (!port) throw new Error('the adaptation worker must run in a worker thread');
 const send = (m: FromWorker) => port.postMessage(m);
 
 let stopping = false;
+let started = false;
 const pending: TransitionChunk[] = [];
 
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'start') void run(m.settings).catch((e) => setImmediate(() => { throw e; }));
-  else if (m.type === 'transitions') pending.push(m.chunk);
-  else stopping = true;
+  if (m.type === 'start') {
+    started = true;
+    void run(m.settings)
+      .then(() => port.close())
+      .catch((e) => setImmediate(() => { throw e; }));
+  } else if (m.type === 'transitions') pending.push(m.chunk);
+  else {
+    stopping = true;
+    // Closing the port lets the thread exit once run() has ended (or at once, before a start).
+    if (!started) port.close();
+  }
 });
+
+const CANDIDATE = /^candidate-(\d+)$/;
+
+/** Candidate folders in `dir`, oldest first. */
+function candidates(dir: string): { name: string; index: number }[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const m = CANDIDATE.exec(name);
+      return m ? [{ name, index: Number(m[1]) }] : [];
+    })
+    .sort((a, b) => a.index - b.index);
+}
 
 async function run(s: AdaptationSettings): Promise<void> {
   await initTrainingBackend();
@@ -72,20 +94,30 @@ async function run(s: AdaptationSettings): Promise<void> {
     models.spec.method === 'multitask' && phaseState ? phaseState : undefined,
   );
   let iteration = 0;
-  let candidate = 0;
+  // Numbering goes on from the folder's newest candidate: a restarted worker overwrites none.
+  let candidate = (candidates(s.candidateDir).at(-1)?.index ?? -1) + 1;
+  let fresh = 0;
+  const takePending = () => {
+    for (let c = pending.shift(); c; c = pending.shift()) {
+      add(c);
+      fresh += c.size;
+    }
+  };
   try {
     while (!stopping) {
-      while (pending.length > 0) add(pending.shift()!);
-      if (train.size === 0) {
+      takePending();
+      // Without new transitions more updates would only overfit the same data.
+      if (train.size === 0 || fresh < s.minNewTransitions) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
+      fresh = 0;
       for (let k = 0; k < s.iterationsPerCandidate && !stopping; k++) {
         phase.step(rng);
         iteration += 1;
         // Lets transitions and stop messages in between updates.
         if (k % 10 === 9) await new Promise((r) => setImmediate(r));
-        while (pending.length > 0) add(pending.shift()!);
+        takePending();
       }
       if (stopping) break;
       phase.commit();
@@ -100,6 +132,8 @@ async function run(s: AdaptationSettings): Promise<void> {
       const verdict = await check(dir, models, heldOut, s);
       const report = { dir, iteration, recall: verdict.recall, parityError: verdict.parityError, heldOut: heldOut.size };
       send(verdict.problem ? { type: 'rejected', report, reason: verdict.problem } : { type: 'candidate', report });
+      // The control thread has loaded every candidate but the newest few by now (it loads each at once).
+      for (const old of candidates(s.candidateDir).slice(0, -s.keepCandidates)) rmSync(join(s.candidateDir, old.name), { recursive: true, force: true });
     }
   } finally {
     phase.dispose();
@@ -107,9 +141,12 @@ async function run(s: AdaptationSettings): Promise<void> {
   }
 }
 
-/** A candidate passes when its ONNX risk is finite and in [0, 1], agrees with tfjs, and still flags the held-out violations. */
+/**
+ * A candidate passes when its ONNX risk is finite and in [0, 1], agrees with tfjs, and still flags
+ * the held-out violations; with too few of them to measure that, it does not pass.
+ */
 async function check(dir: string, models: TrainedModels, heldOut: ReplayBuffer, s: AdaptationSettings): Promise<{ problem: string | null; recall: number | null; parityError: number }> {
-  if (heldOut.size === 0) return { problem: null, recall: null, parityError: 0 };
+  if (heldOut.size === 0) return { problem: 'no held-out transitions to check it on yet', recall: null, parityError: 0 };
   const data = heldOut.sample(new Rng(0), heldOut.size);
   const { risk, release } = await bundleRisk(await readBundle(dir));
   const onnx = await risk(data.obs, data.action, data.size);
@@ -131,6 +168,7 @@ async function check(dir: string, models: TrainedModels, heldOut: ReplayBuffer, 
   }
   const recall = violations > 0 ? flagged / violations : null;
   if (parityError > s.parityTolerance) return { problem: `onnxruntime and tfjs disagree by ${parityError.toExponential(2)}`, recall, parityError };
+  if (violations < s.minHeldOutViolations) return { problem: `only ${violations} held-out violations (${s.minHeldOutViolations} needed to check recall)`, recall, parityError };
   if (recall !== null && recall < s.minRecall) return { problem: `recall ${recall.toFixed(3)} on ${violations} held-out violations is below ${s.minRecall}`, recall, parityError };
   return { problem: null, recall, parityError };
 }

@@ -47,6 +47,8 @@ export class Shield {
   #spaces: Spaces | null;
   #options: ShieldOptions;
   #pending: ShieldModels | null = null;
+  #retired: ShieldModels[] = [];
+  #deciding = false;
   #active = false;
   #streak = 0;
   #bypassUntilNs = -Infinity;
@@ -75,13 +77,24 @@ export class Shield {
     return this.#models;
   }
 
-  /** Installs new models; they take effect at the start of the next `decide`, never within one. */
-  swapModels(next: ShieldModels): void {
+  /**
+   * Installs new models; they take effect at the start of the next `decide`, never within one.
+   * Returns the models this replaces before they ever took effect (an earlier swap no decision
+   * used), for the caller to release; the models a swap retires from use come from `takeRetired`.
+   */
+  swapModels(next: ShieldModels): ShieldModels | null {
     const m = next.manifest;
     if (m.observation.size !== this.#obs.length || m.action.size !== this.#out.length) {
       throw new Error(`new models take obs ${m.observation.size}/act ${m.action.size}; the shield runs obs ${this.#obs.length}/act ${this.#out.length}`);
     }
+    const displaced = this.#pending;
     this.#pending = next;
+    return displaced;
+  }
+
+  /** Models that swaps took out of use and no decision is using any more: the caller releases them. */
+  takeRetired(): ShieldModels[] {
+    return this.#deciding ? [] : this.#retired.splice(0);
   }
 
   /** Lets proposals through unchecked until `nowNs + seconds` (capped at maxBypassS); invalid proposals still get the fallback. */
@@ -101,10 +114,20 @@ export class Shield {
 
   async decide(observation: StampedVector | null, proposed: StampedVector | null, nowNs: number): Promise<Decision> {
     if (this.#pending) {
+      if (this.#models) this.#retired.push(this.#models);
       this.#models = this.#pending;
       this.#spaces = spacesOf(this.#pending);
       this.#pending = null;
     }
+    this.#deciding = true;
+    try {
+      return await this.#decide(observation, proposed, nowNs);
+    } finally {
+      this.#deciding = false;
+    }
+  }
+
+  async #decide(observation: StampedVector | null, proposed: StampedVector | null, nowNs: number): Promise<Decision> {
     const eps = this.#options.epsSafe;
     const command = this.#read(proposed, this.#task, nowNs, this.#options.maxCommandAgeMs, 'command');
     const state = this.#read(observation, this.#obs, nowNs, this.#options.maxStateAgeMs, 'state');

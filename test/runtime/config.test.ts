@@ -44,8 +44,14 @@ describe('the README', () => {
     assert.ok(block, 'a yaml block in "Running the shield"');
     const config = parseConfig(parseYaml(block[1]), 'README');
     const defaults = parseConfig({ bundle: config.bundle });
-    assert.equal(config.transport.mqtt.embedded_port, defaults.transport.mqtt.embedded_port);
-    assert.equal(config.adaptation.iterations_per_candidate, defaults.adaptation.iterations_per_candidate);
-    assert.equal(config.shield.max_state_age_ms, defaults.shield.max_state_age_ms);
+    // The README says which of its values are not defaults: eps_safe and gamma_safe (the bundle's), hysteresis and log.dir.
+    const { eps_safe: _e, hysteresis: _h, ...shield } = config.shield;
+    const { eps_safe: _de, hysteresis: _dh, ...defaultShield } = defaults.shield;
+    const { gamma_safe: _g, ...adaptation } = config.adaptation;
+    assert.deepEqual(shield, defaultShield);
+    assert.deepEqual(adaptation, defaults.adaptation);
+    assert.deepEqual(config.transport, defaults.transport);
+    assert.deepEqual(config.logging, defaults.logging);
+    assert.deepEqual({ ...config.log, dir: 'x' }, parseConfig({ bundle: 'b', log: { dir: 'x' } }).log);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Rng } from '../../sim/index.js';
 import { OnlineAdaptation, Shield, loadShieldModels, type AdaptationSettings, type ShieldOptions } from '../../runtime/index.js';
@@ -54,9 +54,12 @@ describe('online adaptation', () => {
     tauRisk: null,
     epsRisk: 0.3,
     iterationsPerCandidate: 20,
+    minNewTransitions: 1,
+    keepCandidates: 2,
     batchSize: 32,
     heldOutFraction: 0.2,
     minRecall: 0,
+    minHeldOutViolations: 1,
     parityTolerance: 1e-4,
     seed: 3,
     ...overrides,
@@ -81,6 +84,41 @@ describe('online adaptation', () => {
     await shield.decide({ values: [0], stampNs: 0 }, { values: [0], stampNs: 0 }, 0);
     assert.notEqual(shield.models, models);
     assert.equal(shield.models?.engine, 'typescript');
+    const t0 = Date.now();
+    await adaptation.stop();
+    assert.ok(Date.now() - t0 < 5000, `the worker ends by itself when stopped (took ${Date.now() - t0} ms)`);
+  });
+
+  it('waits for new transitions between candidates, keeps only the newest candidate folders and numbers on after earlier ones', async () => {
+    const shield = new Shield(await loadShieldModels(bundle, 'typescript'), options);
+    const candidateDir = mkdtempSync(join(tmpdir(), 'mesa-candidates-'));
+    mkdirSync(join(candidateDir, 'candidate-0007'));
+    const adaptation = new OnlineAdaptation(shield, settings({ candidateDir, minNewTransitions: 300, keepCandidates: 2 }));
+    const reports: string[] = [];
+    adaptation.on('accepted', (r) => reports.push(basename(r.dir)));
+    adaptation.on('rejected', (r) => reports.push(basename(r.dir)));
+    adaptation.start();
+    feed(adaptation, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(reports, [], 'no candidate from fewer new transitions than min_new_transitions');
+    for (let round = 1; round <= 3; round++) {
+      feed(adaptation, 300);
+      const deadline = Date.now() + 60_000;
+      while (reports.length < round && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }
+    await adaptation.stop();
+    assert.deepEqual(reports, ['candidate-0008', 'candidate-0009', 'candidate-0010']);
+    assert.deepEqual(readdirSync(candidateDir).sort(), ['candidate-0009', 'candidate-0010']);
+  });
+
+  it('refuses candidates until the held-out data has enough violations to check recall on', async () => {
+    const shield = new Shield(await loadShieldModels(bundle, 'typescript'), options);
+    const adaptation = new OnlineAdaptation(shield, settings({ minHeldOutViolations: 10_000 }));
+    const rejected = waitFor<[unknown, string]>(adaptation, 'rejected');
+    adaptation.start();
+    feed(adaptation, 400);
+    const [[, reason]] = await rejected;
+    assert.match(reason, /held-out violations \(10000 needed to check recall\)/);
     await adaptation.stop();
   });
 

@@ -133,6 +133,20 @@ describe('Shield', () => {
     assert.notEqual(after.risk, before.risk);
   });
 
+  it('hands back models a swap displaced or retired, and none a decision is still using', async () => {
+    const shield = new Shield(models, options);
+    const [a, b] = await Promise.all([1, 2].map(async () => loadShieldModels(await gateBundle({ random: true }), 'typescript')));
+    assert.equal(shield.swapModels(a), null);
+    assert.equal(shield.swapModels(b), a, 'a swap no decision used is displaced at once');
+    assert.deepEqual(shield.takeRetired(), [], 'the active models are not retired before the next tick');
+    const deciding = shield.decide(fresh(0, 0), fresh(0, 0), NOW);
+    assert.deepEqual(shield.takeRetired(), [], 'nothing is handed back while a decision runs');
+    await deciding;
+    assert.equal(shield.models, b);
+    assert.deepEqual(shield.takeRetired(), [models]);
+    assert.deepEqual(shield.takeRetired(), [], 'each is handed back once');
+  });
+
   it('runs the same decisions on onnxruntime and on the TypeScript engine (within 1e-5)', async () => {
     const random = await gateBundle({ random: true });
     const [ort, ts] = await Promise.all([loadShieldModels(random, 'onnxruntime'), loadShieldModels(random, 'typescript')]);
