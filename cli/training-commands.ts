@@ -29,10 +29,15 @@ function collectCommand(): Command {
     .addOption(new Option('--test-policy <p>', 'behaviour for test data (default: navigation generator, else random)').choices([...BEHAVIOURS]))
     .option('--resume', 'keep datasets an interrupted run of the same command already finished')
     .option('--jobs <n>', 'build this many training datasets at a time, each in a worker thread (same datasets as one job)', integerIn(1, 64), 1)
-    .option('--test-only', 'write only test.arrow (and held-out.arrow), the same as a full collection\'s, without a manifest: e.g. a smaller D_test with --test-size')
+    .option('--test-only', 'write only test.arrow (and held-out.arrow), the same as a full collection\'s with the same --seed and --envs, without a manifest: e.g. a smaller D_test with --test-size')
     .action(async (o: { domain: DomainId; out: string; seed: number; trainSize?: number; testSize?: number; heldOut?: number; envs?: number; trainPolicy?: (typeof BEHAVIOURS)[number]; testPolicy?: (typeof BEHAVIOURS)[number]; resume?: boolean; jobs: number; testOnly?: boolean }) => {
       const { collectTestToFolder, collectToFolder } = await import('../training/collect/index.js');
       const bar = progressReporter(`collect ${o.domain}`);
+      // One bar over every dataset: with --jobs several are built at once.
+      const domain = getDomain(o.domain);
+      const trainTotal = o.testOnly ? 0 : (o.envs ?? domain.trainEnvCount) * (o.trainSize ?? domain.datasetSizes.trainPerEnv);
+      const total = trainTotal + (o.testSize ?? domain.datasetSizes.test) + (o.heldOut ?? 0);
+      const built = new Map<string, { done: number; of: number }>();
       const options = {
         domain: o.domain,
         seed: o.seed,
@@ -42,7 +47,12 @@ function collectCommand(): Command {
         ...(o.envs ? { envs: o.envs } : {}),
         ...(o.trainPolicy ? { trainPolicy: o.trainPolicy } : {}),
         ...(o.testPolicy ? { testPolicy: o.testPolicy } : {}),
-        onProgress: (role: string, index: number, done: number, of: number) => bar.update(done, of, `${role} ${role === 'train' ? index : ''}`.trim()),
+        onProgress: (role: string, index: number, done: number, of: number) => {
+          const name = `${role} ${role === 'train' ? index : ''}`.trim();
+          built.set(name, { done, of });
+          const running = [...built].filter(([, b]) => b.done < b.of).map(([k]) => k);
+          bar.update([...built.values()].reduce((a, b) => a + b.done, 0), total, running.length > 0 ? running.join(', ') : name);
+        },
       };
       if (o.testOnly) {
         if (o.resume || o.jobs > 1) throw new Error('--test-only builds no training datasets: --resume and --jobs do not apply');

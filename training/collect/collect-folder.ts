@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { getDomain } from '../../sim/index.js';
-import { TEST_FILE, readDatasetFile, trainFileNames, writeDatasetFile, writeDatasetManifest, type DatasetManifest } from '../data/index.js';
-import { collect, type CollectOptions, type DatasetRole, type DatasetStore } from './collect.js';
+import { MANIFEST_FILE, TEST_FILE, readDatasetFile, trainFileNames, writeDatasetFile, writeDatasetManifest, type DatasetManifest } from '../data/index.js';
+import { collect, collectionPlan, type CollectOptions, type DatasetRole, type DatasetStore } from './collect.js';
 import type { FromCollectWorker, ToCollectWorker, WorkerCollectOptions } from './collect-worker.js';
 
 export const HELD_OUT_FILE = 'held-out.arrow';
@@ -39,15 +39,18 @@ export function folderStore(dir: string, trainCount: number, reuse: (role: Datas
 export async function collectToFolder(dir: string, options: CollectOptions, folder: FolderOptions = {}): Promise<DatasetManifest & { heldOut: string | null }> {
   const jobs = folder.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a whole number >= 1, not ${jobs}`);
+  if (options.testOnly) throw new Error('a dataset folder holds every dataset: for the test data alone use collectTestToFolder');
   mkdirSync(dir, { recursive: true });
-  const count = options.envs ?? getDomain(options.domain).trainEnvCount;
+  // Until the new manifest is written, the folder must not pass for a complete collection.
+  rmSync(join(dir, MANIFEST_FILE), { force: true });
   const resume = folder.resume === true;
-  const parallel = jobs > 1 && !options.testOnly;
-  if (parallel) await collectTrainingInWorkers(dir, options, count, resume, jobs);
-  // After the workers, the training files are this run's own: pick them up whatever `resume` says.
-  const store = folderStore(dir, count, (role) => resume || (parallel && role === 'train'));
-  const { heldOut } = await collect(options, store);
-  const manifest = writeDatasetManifest(dir, { domain: options.domain, seed: options.seed, trainCount: count });
+  const plan = collectionPlan(options, folderStore(dir, trainCountOf(options), () => resume));
+  // Datasets are written as they are built and not kept: locomotion's add up to gigabytes.
+  if (jobs > 1) await collectTrainingInWorkers(dir, options, plan.envCount, resume, jobs);
+  else for (let i = 0; i < plan.envCount; i++) await plan.train(i);
+  await plan.test();
+  const heldOut = await plan.heldOut();
+  const manifest = writeDatasetManifest(dir, { domain: options.domain, seed: options.seed, trainCount: plan.envCount });
   return { ...manifest, heldOut: heldOut ? HELD_OUT_FILE : null };
 }
 
@@ -57,10 +60,14 @@ export async function collectToFolder(dir: string, options: CollectOptions, fold
  * D_test (`--test-size`) without rebuilding the training datasets. Returns the files written.
  */
 export async function collectTestToFolder(dir: string, options: CollectOptions): Promise<string[]> {
+  if (existsSync(join(dir, MANIFEST_FILE))) throw new Error(`${dir} holds a full collection: write the test data to another folder, so that its D_test stays the one its bundles were trained with`);
   mkdirSync(dir, { recursive: true });
-  const count = options.envs ?? getDomain(options.domain).trainEnvCount;
-  const { heldOut } = await collect({ ...options, testOnly: true }, folderStore(dir, count, () => false));
+  const { heldOut } = await collect({ ...options, testOnly: true }, folderStore(dir, trainCountOf(options), () => false));
   return [join(dir, TEST_FILE), ...(heldOut ? [join(dir, HELD_OUT_FILE)] : [])];
+}
+
+function trainCountOf(options: CollectOptions): number {
+  return options.envs ?? getDomain(options.domain).trainEnvCount;
 }
 
 async function collectTrainingInWorkers(dir: string, options: CollectOptions, count: number, resume: boolean, jobs: number): Promise<void> {
@@ -76,7 +83,7 @@ async function collectTrainingInWorkers(dir: string, options: CollectOptions, co
           new Promise<void>((resolve, reject) => {
             worker.on('message', (m: FromCollectWorker) => {
               if (m.type === 'progress') onProgress?.('train', m.index, m.transitions, m.of);
-              else if (m.type === 'error') reject(new Error(m.message));
+              else if (m.type === 'error') reject(Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {}));
             });
             worker.on('error', reject);
             worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a collection worker exited with code ${code}`))));

@@ -16,7 +16,7 @@ export interface ToCollectWorker {
 
 export type FromCollectWorker =
   | { readonly type: 'progress'; readonly index: number; readonly transitions: number; readonly of: number }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string; readonly stack: string | undefined };
 
 if (parentPort) {
   const port = parentPort;
@@ -24,7 +24,7 @@ if (parentPort) {
   const post = (m: FromCollectWorker) => port.postMessage(m);
   const store = folderStore(job.dir, job.trainCount, () => job.resume);
   collectTrainingDatasets({ ...job.options, onProgress: (_role, index, transitions, of) => post({ type: 'progress', index, transitions, of }) }, job.indices, store).catch((e: unknown) => {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
     process.exitCode = 1;
   });
 }

@@ -63,14 +63,14 @@ export interface DatasetStore {
 }
 
 /** One collection's datasets, each buildable on its own: every dataset has its own random stream. */
-interface CollectionPlan {
+export interface CollectionPlan {
   readonly envCount: number;
   train(index: number): Promise<Dataset>;
   test(): Promise<Dataset>;
   heldOut(): Promise<Dataset | null>;
 }
 
-function collectionPlan(options: CollectOptions, store: DatasetStore | undefined): CollectionPlan {
+export function collectionPlan(options: CollectOptions, store: DatasetStore | undefined): CollectionPlan {
   const domain = getDomain(options.domain);
   const rng = new Rng(options.seed);
   const set = domain.sampleEnvironments(rng.fork('environments'));

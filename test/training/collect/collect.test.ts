@@ -1,12 +1,33 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NavigationEnv, Rng } from '../../../sim/index.js';
-import { collect, collectToFolder, collectTrainingDatasets, navigationTransitions } from '../../../training/collect/index.js';
-import { loadDatasetDir } from '../../../training/data/index.js';
+import { HELD_OUT_FILE, collect, collectTestToFolder, collectToFolder, collectTrainingDatasets, navigationTransitions } from '../../../training/collect/index.js';
+import { loadDatasetDir, readDatasetFile, type Transitions } from '../../../training/data/index.js';
 import { continues } from '../../../training/eval/index.js';
+
+/** Runs `work` and returns the longest time (ms) the event loop was blocked meanwhile. */
+async function longestEventLoopGap(work: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 10);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(longest, performance.now() - last);
+}
+
+function assertSameTransitions(a: Transitions, b: Transitions, what: string): void {
+  for (const column of ['obs', 'action', 'reward', 'nextObs', 'constraint', 'done'] as const) assert.deepEqual(a[column], b[column], `${what}: ${column}`);
+}
 
 describe('collect', () => {
   it('builds navigation 1 rollouts of at most 11 steps that start near a wall and end at the first violation', () => {
@@ -70,17 +91,33 @@ describe('collect', () => {
     const root = mkdtempSync(join(tmpdir(), 'mesa-collect-'));
     // 300 transitions: past SAC's 100 random start steps and its first updates (batch 256).
     const options = { domain: 'cartpole-length', seed: 3, envs: 3, trainSize: 300, testSize: 50, heldOut: 30 } as const;
-    await collectToFolder(join(root, 'one'), options);
-    const seen = new Set<number>();
-    await collectToFolder(join(root, 'two'), { ...options, onProgress: (role, index) => role === 'train' && seen.add(index) }, { jobs: 2 });
+    const oneJobGap = await longestEventLoopGap(() => collectToFolder(join(root, 'one'), options));
+    const partial = new Set<number>();
+    const twoJobGap = await longestEventLoopGap(() =>
+      collectToFolder(join(root, 'two'), { ...options, onProgress: (role, index, done, of) => role === 'train' && done < of && partial.add(index) }, { jobs: 2 }),
+    );
     const [one, two] = [loadDatasetDir(join(root, 'one')), loadDatasetDir(join(root, 'two'))];
     assert.equal(two.train[0].meta.policy, 'sac');
-    for (let i = 0; i < 3; i++) {
-      assert.deepEqual(two.train[i].transitions.obs, one.train[i].transitions.obs, `training dataset ${i}`);
-      assert.deepEqual(two.train[i].transitions.action, one.train[i].transitions.action, `training dataset ${i}`);
-    }
-    assert.deepEqual(two.test.transitions.obs, one.test.transitions.obs);
-    assert.deepEqual([...seen].sort(), [0, 1, 2], 'the workers report their progress');
+    for (let i = 0; i < 3; i++) assertSameTransitions(two.train[i].transitions, one.train[i].transitions, `training dataset ${i}`);
+    assertSameTransitions(two.test.transitions, one.test.transitions, 'test');
+    assertSameTransitions(readDatasetFile(join(root, 'two', HELD_OUT_FILE)).transitions, readDatasetFile(join(root, 'one', HELD_OUT_FILE)).transitions, 'held-out');
+    assert.deepEqual([...partial].sort(), [0, 1, 2], 'every training dataset reported progress while being built');
+    // SAC blocks the thread it runs in: with workers the main thread stays free.
+    assert.ok(oneJobGap > 2 * twoJobGap && twoJobGap < 500, `longest event-loop stall: one job ${oneJobGap.toFixed(0)} ms, two jobs ${twoJobGap.toFixed(0)} ms`);
+  });
+
+  it('removes an earlier manifest before collecting again, so a cut-short rewrite is no complete folder', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mesa-collect-')), 'nav1');
+    await collectToFolder(dir, { domain: 'navigation1', seed: 1, trainSize: 50, envs: 2 });
+    await assert.rejects(collectToFolder(dir, { domain: 'navigation1', seed: 2, trainSize: 50, envs: 2, onProgress: () => { throw new Error('cut short'); } }), /cut short/);
+    assert.equal(existsSync(join(dir, 'manifest.json')), false);
+  });
+
+  it('refuses to write test data alone into a full dataset folder (its bundles were trained on its D_test)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'mesa-collect-')), 'nav1');
+    await collectToFolder(dir, { domain: 'navigation1', seed: 1, trainSize: 50, envs: 2 });
+    await assert.rejects(collectTestToFolder(dir, { domain: 'navigation1', seed: 1, testSize: 20 }), /holds a full collection/);
+    assert.equal(loadDatasetDir(dir).test.meta.size, 100, 'D_test is untouched');
   });
 
   it('builds any subset of the training datasets exactly as the full collection does, and refuses indices it does not have', async () => {
