@@ -15,7 +15,9 @@ export async function runChildPool(argvs: readonly (readonly string[])[], jobs: 
   const lane = async (): Promise<void> => {
     while (next < argvs.length && !signal?.aborted) {
       const i = next++;
-      const child = spawn(process.execPath, argvs[i], { stdio: 'inherit' });
+      // A process group of its own: a terminal's Ctrl-C reaches only this process, which passes
+      // one SIGINT on; a second one would cut the child's checkpoint short.
+      const child = spawn(process.execPath, argvs[i], { stdio: 'inherit', detached: true });
       running.add(child);
       codes[i] = await new Promise<number>((resolve) => {
         child.on('error', () => resolve(127));

@@ -92,10 +92,13 @@ async function runInChildren(o: RunOptions, signal: AbortSignal): Promise<void> 
   const shared = ['--domain', o.domain, '--out', o.out, '--bundles', o.bundles, '--data-seed', String(o.dataSeed), '--checkpoint-every', String(o.checkpointEvery), ...(o.episodes ? ['--episodes', String(o.episodes)] : []), ...(o.testSize ? ['--test-size', String(o.testSize)] : [])];
   const script = fileURLToPath(import.meta.url);
   const codes = await runChildPool(runs.map((r) => [script, 'run', ...shared, '--methods', r.method, '--seeds', String(r.seed)]), o.jobs, signal);
-  const failed = runs.filter((_, i) => codes[i] !== 0);
-  if (failed.length === 0) return;
-  console.error(`${o.domain}: not finished: ${failed.map((r) => `${r.method} seed ${r.seed}`).join(', ')}; run the same command to continue`);
-  process.exitCode = signal.aborted ? 130 : 1;
+  const name = (r: (typeof runs)[number]) => `${r.method} seed ${r.seed}`;
+  const interrupted = runs.filter((_, i) => codes[i] === 130 || codes[i] === null);
+  const failed = runs.filter((_, i) => codes[i] !== 0 && codes[i] !== 130 && codes[i] !== null);
+  if (failed.length > 0) console.error(`${o.domain}: failed (see their messages above): ${failed.map(name).join(', ')}`);
+  if (interrupted.length > 0) console.error(`${o.domain}: interrupted or not started: ${interrupted.map(name).join(', ')}; run the same command to continue`);
+  if (failed.length > 0) process.exitCode = 1;
+  else if (interrupted.length > 0) process.exitCode = 130;
 }
 
 program

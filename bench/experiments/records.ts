@@ -66,13 +66,23 @@ export function appendEpisode(dir: string, record: EpisodeRecord): void {
   appendFileSync(join(dir, EPISODES_FILE), `${JSON.stringify(episodeRecordSchema.parse(record))}\n`);
 }
 
-/** The run's records, checked to be episodes 1, 2, ... in order. */
+/**
+ * The run's records, checked to be episodes 1, 2, ... in order. A last line without its newline is
+ * a record being written (a running run) or cut short (a crash): it is left out.
+ */
 export function readEpisodes(dir: string): EpisodeRecord[] {
   const file = join(dir, EPISODES_FILE);
   if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const text = readFileSync(file, 'utf8');
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.trim() !== '');
   return lines.map((line, i) => {
-    const parsed = episodeRecordSchema.safeParse(JSON.parse(line));
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}, line ${i + 1}: not JSON`);
+    }
+    const parsed = episodeRecordSchema.safeParse(json);
     if (!parsed.success) throw new Error(`${file}, line ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
     if (parsed.data.episode !== i + 1) throw new Error(`${file}, line ${i + 1}: episode ${parsed.data.episode}, expected ${i + 1}`);
     return parsed.data;

@@ -15,7 +15,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { DOMAIN_IDS, type DomainId } from '../../sim/index.js';
 import { renderSvg } from '../../training/eval/index.js';
 import { readEpisodes, readRunMeta, type EpisodeRecord, type RunMeta } from './records.js';
-import { EXPERIMENT_METHODS, paperEpisodes, type ExperimentMethod } from './settings.js';
+import { EXPERIMENT_METHODS, paperEpisodes, paperTestSize, type ExperimentMethod } from './settings.js';
 
 /** What the paper says per domain (spec section 7: its figures' numbers are not available). */
 export const PAPER_CLAIMS: Readonly<Record<DomainId, string>> = {
@@ -191,11 +191,13 @@ export async function writeReport(out: string, command: string): Promise<ReportF
     writeFileSync(plot, await renderSvg(domainPlotSpec(domain, summaries)));
     plots.push(plot);
     const paper = paperEpisodes(domain);
-    const reduced = summaries.some((m) => m.episodes < paper) || summaries.some((m) => m.seeds.length < 5);
+    const testSizes = [...new Set(all.map((r) => r.meta.settings.testSize))];
+    const otherTestSize = testSizes.some((n) => n !== paperTestSize(domain));
+    const reduced = summaries.some((m) => m.episodes < paper) || summaries.some((m) => m.seeds.length < 5) || otherTestSize;
     md.push(`## ${domain}`, '');
     md.push(
       reduced
-        ? `**Reduced scale, not the paper's:** ${summaries.map((m) => `${LABELS[m.method]} ${m.episodes} episodes x ${m.seeds.length} seed${m.seeds.length === 1 ? '' : 's'}`).join(', ')} (paper: ${paper} episodes x 5 seeds).`
+        ? `**Reduced scale, not the paper's:** ${summaries.map((m) => `${LABELS[m.method]} ${m.episodes} episodes x ${m.seeds.length} seed${m.seeds.length === 1 ? '' : 's'}`).join(', ')} (paper: ${paper} episodes x 5 seeds)${otherTestSize ? `; D_test of ${testSizes.join(' / ')} transitions (paper: ${paperTestSize(domain)})` : ''}.`
         : `Paper scale: ${paper} episodes x 5 seeds per method.`,
       '',
       `![${domain}](${relative(dir, plot)})`,

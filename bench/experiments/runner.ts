@@ -51,8 +51,9 @@ async function testRobot(s: ExperimentSettings): Promise<{ env: Env; dTest: Data
   return { env: await domain.make(params), dTest: test, description };
 }
 
+/** Whether a run may continue with these settings: how often it checkpoints does not change its results. */
 function sameSettings(a: ExperimentSettings, b: ExperimentSettings): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify({ ...a, checkpointEvery: 0 }) === JSON.stringify({ ...b, checkpointEvery: 0 });
 }
 
 export async function runExperiment(s: ExperimentSettings, out: string, control: ExperimentControl): Promise<ExperimentOutcome> {

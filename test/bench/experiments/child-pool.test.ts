@@ -12,6 +12,19 @@ const child = (log: string, name: string, ms: number, code = 0) => [
 ];
 
 describe('child pool (experiments --jobs)', () => {
+  it('starts every child in a process group of its own, so a terminal\'s Ctrl-C reaches it only through the pool (Linux)', { skip: process.platform !== 'linux' }, async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'mesa-pool-')), 'log');
+    // Field 5 of /proc/self/stat is the process group; a group of its own has the child's pid.
+    const report = `const f = require('fs').readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' '); require('fs').appendFileSync(${JSON.stringify(log)}, process.pid + ' ' + f[2] + '\\n');`;
+    assert.deepEqual(await runChildPool([['-e', report], ['-e', report]], 2), [0, 0]);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      const [pid, group] = line.split(' ');
+      assert.equal(group, pid, 'the child leads its own process group');
+    }
+  });
+
   it('runs at most `jobs` children at a time and returns every exit code in order', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'mesa-pool-')), 'log');
     const codes = await runChildPool([child(log, 'a', 300), child(log, 'b', 300, 3), child(log, 'c', 300), child(log, 'd', 10)], 2);

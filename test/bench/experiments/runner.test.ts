@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -111,5 +111,21 @@ describe('phase-3 experiment runner', () => {
     assert.match(md, /\| RRL \| 1 \| 1 \| /);
     assert.match(md, /Paper: /);
     assert.match(readFileSync(files.plots[0], 'utf8'), /cumulative constraint violations/);
+  });
+
+  it('reports a run that is still writing its last record, and says when D_test is not the paper\'s', async () => {
+    const out = join(dir, 'small-test');
+    appendFileSync(join(out, 'navigation1', 'rrl', 'seed-1', 'episodes.jsonl'), '{"episode": 2, "ret');
+    const md = readFileSync((await writeReport(out, 'report command')).markdown, 'utf8');
+    assert.match(md, /RRL 1 episodes x 1 seed \(paper: 300 episodes x 5 seeds\); D_test of 40 transitions \(paper: 100\)/);
+  });
+
+  it('resumes a run with another checkpoint interval (it does not change the results)', async () => {
+    const out = join(dir, 'interval');
+    const first = await runExperiment(experimentSettings(request({ episodes: 3, checkpointEvery: 1 })), out, { command: 'test', stopAfter: 1 });
+    assert.equal(first.completed, false);
+    const resumed = await runExperiment(experimentSettings(request({ episodes: 3, checkpointEvery: 2 })), out, { command: 'test' });
+    assert.equal(resumed.completed, true);
+    assert.equal(resumed.resumedAt, 1);
   });
 });
