@@ -6,6 +6,7 @@ import { packageRoot } from '../sim/index.js';
 import { dataCommands } from './data-commands.js';
 import { demoCommand } from './demo-command.js';
 import { logCommand } from './log-commands.js';
+import { UsageError } from './options.js';
 import { rosCommand } from './ros-command.js';
 import { runtimeCommands } from './runtime-commands.js';
 import { simCommand } from './sim-commands.js';
@@ -28,6 +29,7 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode);
   console.error(`mesa-shield: ${e instanceof Error ? e.message : String(e)}`);
+  if (e instanceof UsageError) process.exit(1);
   if (process.env.MESA_SHIELD_DEBUG && e instanceof Error) console.error(e.stack);
   process.exit(2);
 }

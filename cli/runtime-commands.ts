@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { DOMAIN_IDS, type DomainId } from '../sim/index.js';
-import { integerIn } from './options.js';
+import { integerIn, unitInterval } from './options.js';
 import { table } from './table.js';
 
 /** `shield` and `sim-loop`. The runtime loads only when a command runs. */
@@ -47,11 +47,7 @@ function simLoopCommand(): Command {
     .option('--broker <url>', 'with --transport mqtt: "embedded" (an in-process broker) or a broker URL such as mqtt://127.0.0.1:1883', 'embedded')
     .addOption(new Option('--payload <p>', 'with --transport mqtt: payload encoding').choices(['binary', 'json']).default('binary'))
     .addOption(new Option('--engine <e>', 'inference engine').choices(['onnxruntime', 'typescript']).default('onnxruntime'))
-    .option('--eps-safe <e>', "risk threshold (default: the bundle's)", (v) => {
-      const x = Number(v);
-      if (!(x > 0 && x < 1)) throw new Error(`--eps-safe must be in (0, 1), got "${v}"`);
-      return x;
-    })
+    .option('--eps-safe <e>', "risk threshold (default: the bundle's)", unitInterval)
     .option('--episodes <n>', 'episodes', integerIn(1), 20)
     .option('--seed <s>', 'seed of the environment, controller and episodes', integerIn(0, 2 ** 31 - 1), 0)
     .option('--compare', 'also run the same episodes without the shield')

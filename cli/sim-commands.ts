@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { DOMAIN_IDS, Rng, getDomain, listDomains, randomPolicy, runEpisode, summarize, type EpisodeSummary } from '../sim/index.js';
-import { integerIn } from './options.js';
+import { integerIn, UsageError } from './options.js';
 import { table } from './table.js';
 
 export function simCommand(): Command {
@@ -38,7 +38,7 @@ export function simCommand(): Command {
     .option('--through-violations', 'keep an episode running after a violation, as dataset collection does')
     .option('--json', 'print one JSON object per episode and a summary object')
     .action(async (opts: { domain: string; env?: number; test?: boolean; episodes: number; seed: number; throughViolations?: boolean; json?: boolean }) => {
-      if (opts.env !== undefined && opts.test) throw new Error('give either --env <index> or --test, not both');
+      if (opts.env !== undefined && opts.test) throw new UsageError('give either --env <index> or --test, not both');
       const domain = getDomain(opts.domain);
       const rng = new Rng(opts.seed);
       const set = domain.sampleEnvironments(rng.fork('environments'));

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { DOMAIN_IDS, getDomain, isDomainId, type DomainId } from '../sim/index.js';
 import type { PhaseStats } from '../training/phases.js';
 import type { PhaseResult, Progress } from '../training/train.js';
-import { integerIn } from './options.js';
+import { integerIn, unitInterval, UsageError } from './options.js';
 import { progressReporter } from './progress.js';
 import { table } from './table.js';
 
@@ -55,7 +55,7 @@ function collectCommand(): Command {
         },
       };
       if (o.testOnly) {
-        if (o.resume || o.jobs > 1) throw new Error('--test-only builds no training datasets: --resume and --jobs do not apply');
+        if (o.resume || o.jobs > 1) throw new UsageError('--test-only builds no training datasets: --resume and --jobs do not apply');
         const files = await collectTestToFolder(o.out, options).finally(() => bar.stop());
         console.log(`wrote ${files.join(', ')}`);
         return;
@@ -94,12 +94,6 @@ function settingsFor(domain: string, override: { gammaRisk?: number; epsRisk?: n
   });
 }
 
-const unit = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!(x > 0 && x < 1)) throw new Error(`${name} must be a number in (0, 1), got "${v}"`);
-  return x;
-};
-
 function trainCommand(): Command {
   return new Command('train')
     .description('offline training of a safety critic and recovery policy; writes a model bundle')
@@ -112,8 +106,8 @@ function trainCommand(): Command {
     .addOption(new Option('--critic <arch>', "critic architecture (default: the method's: weight-transform for mesa, twin-mlp otherwise)").choices(['weight-transform', 'mlp', 'twin-mlp']))
     .option('--first-order', 'MESA: first-order MAML instead of second order (faster, an approximation)')
     .option('--standardize-observations', "standardize observations inside critic and recovery policy with the training data's mean and std (folded into the exported models; the paper's networks take raw observations)")
-    .option('--gamma-risk <g>', "discount of the risk critic (default: the domain's)", unit('--gamma-risk'))
-    .option('--eps-risk <e>', "gating threshold written into the bundle (default: the domain's)", unit('--eps-risk'))
+    .option('--gamma-risk <g>', "discount of the risk critic (default: the domain's)", unitInterval)
+    .option('--eps-risk <e>', "gating threshold written into the bundle (default: the domain's)", unitInterval)
     .option('--checkpoint <dir>', 'checkpoint folder (default: <out>.checkpoint); removed after success')
     .option('--checkpoint-every <n>', 'iterations between checkpoints', integerIn(1), 500)
     .option('--resume', 'continue from the checkpoint folder')
@@ -224,11 +218,7 @@ function adaptCommand(): Command {
     .option('--iterations <n>', "adaptation iterations (default: the paper's phase-2 count for the domain)", integerIn(1))
     .option('--batch-size <n>', "batch size (default: the paper's)", integerIn(1))
     .option('--seed <s>', 'seed of sampling', integerIn(0, 2 ** 31 - 1), 0)
-    .option('--lr <rate>', "Adam learning rate (default: the reference's, 1e-3 for MESA and 3e-4 otherwise)", (v) => {
-      const x = Number(v);
-      if (!(x > 0 && x < 1)) throw new Error(`--lr must be a number in (0, 1), got "${v}"`);
-      return x;
-    })
+    .option('--lr <rate>', "Adam learning rate (default: the reference's, 1e-3 for MESA and 3e-4 otherwise)", unitInterval)
     .option('--checkpoint <dir>', 'checkpoint folder (default: <out>.checkpoint); removed after success')
     .option('--resume', 'continue from the checkpoint folder');
   return command.action(async (o: { bundle: string; data?: string; fromLog?: string[]; mapping?: string; out: string; iterations?: number; batchSize?: number; seed: number; lr?: number; checkpoint?: string; resume?: boolean }) => {
@@ -290,7 +280,11 @@ function evalCriticCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { bundle: string[]; data: string; horizon?: number; plot?: string; json?: boolean }) => {
       const [{ readBundle }, evalModule] = await Promise.all([import('../models/format/index.js'), import('../training/eval/index.js')]);
-      const heldOut = statSync(o.data).isDirectory() && existsSync(join(o.data, 'held-out.arrow')) ? join(o.data, 'held-out.arrow') : o.data;
+      const [{ HELD_OUT_FILE }, { TEST_FILE }] = await Promise.all([import('../training/collect/index.js'), import('../training/data/index.js')]);
+      const folder = statSync(o.data).isDirectory();
+      const heldOut = folder && existsSync(join(o.data, HELD_OUT_FILE)) ? join(o.data, HELD_OUT_FILE) : o.data;
+      // D_test is what RRL trained on and MESA adapted on: scores on it flatter them.
+      if (folder && heldOut === o.data) console.error(`warning: ${o.data} has no ${HELD_OUT_FILE}; evaluating on ${TEST_FILE}, which the bundles may have been trained on (collect --held-out N writes held-out data)`);
       const data = await loadTestData(heldOut);
       const rows: { bundle: string; method: string; evaluation: Awaited<ReturnType<typeof evalModule.evaluateCritic>> }[] = [];
       for (const dir of o.bundle) {

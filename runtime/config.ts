@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { transitionLogConfigSchema } from './log/index.js';
+import { DEFAULT_TOPIC_PREFIX, brokerUrl, topicName } from './transport/index.js';
 
 /**
  * The shield's one YAML config. Keys are snake_case and reuse Recovery RL's names where they
@@ -28,12 +29,12 @@ const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
 const mqttSchema = z.strictObject({
   /** `embedded` starts an in-process broker (aedes) on 127.0.0.1; otherwise an mqtt:// or mqtts:// URL. */
-  broker: z.string().default('embedded'),
+  broker: z.union([z.literal('embedded'), brokerUrl]).default('embedded'),
   /** Port of the embedded broker; 0 picks a free one (it is logged). */
   embedded_port: z.int().min(0).max(65535).default(1883),
-  prefix: z.string().min(1).default('mesa_shield'),
+  prefix: topicName.default(DEFAULT_TOPIC_PREFIX),
   /** Single topics that replace `<prefix>/<name>`. */
-  topics: z.strictObject({ state: z.string().optional(), proposed: z.string().optional(), applied: z.string().optional(), status: z.string().optional() }).prefault({}),
+  topics: z.strictObject({ state: topicName.optional(), proposed: topicName.optional(), applied: topicName.optional(), status: topicName.optional() }).prefault({}),
   /** One level for every topic, or per topic (status defaults to 1, the others to 0). */
   qos: z.union([qos, z.strictObject({ state: qos.optional(), proposed: qos.optional(), applied: qos.optional(), status: qos.optional() })]).default({}),
   /** Encoding of the applied commands; state and proposed payloads may be JSON or binary. */
@@ -77,7 +78,7 @@ export const configSchema = z.strictObject({
       kind: z.enum(['mqtt', 'inproc']).default('mqtt'),
       /** `command`: decide on each proposed command; `rate`: decide on a timer. */
       tick: z.enum(['command', 'rate']).default('command'),
-      rate_hz: positive.default(50),
+      rate_hz: positive.max(1000).default(50),
       mqtt: mqttSchema.prefault({}),
     })
     .prefault({}),

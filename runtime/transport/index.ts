@@ -21,10 +21,13 @@ export { RateLimitedLog, silentLog } from './rate-limited-log.js';
 export { GateRunner } from './gate-runner.js';
 export type { GateRunnerOptions, InputKind } from './gate-runner.js';
 export {
+  DEFAULT_TOPIC_PREFIX,
   TransportConfigError,
+  brokerUrl,
   mqttRobotLinkOptionsSchema,
   mqttTransportOptionsSchema,
   resolveTopics,
+  topicName,
 } from './options.js';
 export type { MqttRobotLinkOptions, MqttRobotLinkOptionsInput, MqttTransportOptions, MqttTransportOptionsInput, Topics } from './options.js';
 export { MqttShieldTransport } from './mqtt-transport.js';

@@ -1,7 +1,7 @@
 /**
  * The shield on MQTT: state and proposed commands in, applied commands and a retained status out.
  *
- * Topics (names configurable, `<prefix>` defaults to `mesa-shield`):
+ * Topics (names configurable, `<prefix>` defaults to `mesa_shield`):
  * - `<prefix>/state`, `<prefix>/proposed`: JSON or binary vectors (see payload.ts);
  * - `<prefix>/applied`: the action to apply, stamped with the proposal it answers;
  * - `<prefix>/status`: retained JSON status (status.ts), on change of source or reason and every

@@ -8,7 +8,10 @@ export class TransportConfigError extends Error {
   override readonly name = 'TransportConfigError';
 }
 
-const topicName = z
+/** Topics are `<prefix>/state` etc. unless named one by one. */
+export const DEFAULT_TOPIC_PREFIX = 'mesa_shield';
+
+export const topicName = z
   .string()
   .min(1)
   .max(1024)
@@ -16,7 +19,7 @@ const topicName = z
 
 const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
-const brokerUrl = z.string().refine((s) => {
+export const brokerUrl = z.string().refine((s) => {
   try {
     return ['mqtt:', 'mqtts:', 'tcp:', 'ssl:'].includes(new URL(s).protocol);
   } catch {
@@ -59,7 +62,7 @@ const connectionShape = {
 const topicsShape = z
   .object({
     /** Topics not named below are `<prefix>/state`, `<prefix>/proposed`, `<prefix>/applied`, `<prefix>/status`. */
-    prefix: topicName.default('mesa-shield'),
+    prefix: topicName.default(DEFAULT_TOPIC_PREFIX),
     state: topicName.optional(),
     proposed: topicName.optional(),
     applied: topicName.optional(),

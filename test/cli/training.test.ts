@@ -38,8 +38,11 @@ describe('mesa-shield collect / train / adapt / eval-critic', () => {
     assert.equal(small.meta.size, 40);
     assert.deepEqual(small.transitions.obs, full.transitions.obs.slice(0, 80));
     const refused = runCli(['collect', '--domain', 'navigation1', '--out', out, '--test-only', '--jobs', '2']);
-    assert.equal(refused.status, 2);
+    assert.equal(refused.status, 1, 'a usage error');
     assert.match(refused.stderr, /--test-only builds no training datasets/);
+    const badRate = runCli(['adapt', '--bundle', out, '--data', out, '--out', join(dir, 'z'), '--lr', '2']);
+    assert.equal(badRate.status, 1, 'a bad option value is a usage error');
+    assert.match(badRate.stderr, /--lr <rate>.*expected a number in \(0, 1\), got "2"/);
   });
 
   it('trains RRL and MESA bundles, adapts MESA and evaluates all three', () => {

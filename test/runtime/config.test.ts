@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../runtime/index.js';
+import { mqttRobotLinkOptionsSchema } from '../../runtime/transport/index.js';
 import { packageRoot } from '../../sim/index.js';
 
 describe('shield config', () => {
@@ -24,6 +25,19 @@ describe('shield config', () => {
     assert.throws(() => parseConfig({ bundle: 'b', shield: { hysteresis: { ticks: 0 } } }), /shield\.hysteresis\.ticks:/);
     assert.throws(() => parseConfig({ bundle: 'b', shield: { esp_safe: 0.2 } }), /shield: .*esp_safe/);
     assert.throws(() => parseConfig({}), /bundle:/);
+  });
+
+  it('checks the MQTT settings as the transport does, so --check catches what would fail at start', () => {
+    assert.throws(() => parseConfig({ bundle: 'b', transport: { mqtt: { broker: 'localhost:1883' } } }), /transport\.mqtt\.broker: .*mqtt:\/\/127\.0\.0\.1:1883/);
+    assert.throws(() => parseConfig({ bundle: 'b', transport: { mqtt: { prefix: 'robots/+' } } }), /transport\.mqtt\.prefix: .*no wildcards/);
+    assert.throws(() => parseConfig({ bundle: 'b', transport: { mqtt: { topics: { state: 'a/#' } } } }), /transport\.mqtt\.topics\.state:/);
+    assert.throws(() => parseConfig({ bundle: 'b', transport: { rate_hz: 5000 } }), /transport\.rate_hz:/);
+    assert.equal(parseConfig({ bundle: 'b', transport: { mqtt: { broker: 'mqtts://robot.local:8883' } } }).transport.mqtt.broker, 'mqtts://robot.local:8883');
+  });
+
+  it('uses the topics a robot-side link uses by default', () => {
+    const link = mqttRobotLinkOptionsSchema.parse({ url: 'mqtt://127.0.0.1:1883' });
+    assert.equal(link.topics.prefix, parseConfig({ bundle: 'b' }).transport.mqtt.prefix);
   });
 
   it('reads YAML and reports a file that is not YAML', () => {

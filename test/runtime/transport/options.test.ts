@@ -5,13 +5,13 @@ import { MqttShieldTransport, TransportConfigError, backoffDelayMs, mqttTranspor
 import { passthroughGate } from '../../support/gates.js';
 
 describe('MQTT transport options', () => {
-  it('default to on-command ticks, QoS 0 for data and 1 for the status, and topics under mesa-shield/', () => {
+  it('default to on-command ticks, QoS 0 for data and 1 for the status, and topics under mesa_shield/ (as the shield config)', () => {
     const o = mqttTransportOptionsSchema.parse({ url: 'mqtt://127.0.0.1:1883' });
     assert.deepEqual(o.qos, { state: 0, proposed: 0, applied: 0, status: 1 });
     assert.deepEqual(o.tick, { mode: 'on-command' });
     assert.deepEqual(o.payload, { input: 'auto', output: 'json', element: 'float64', maxBytes: 65536 });
     assert.deepEqual(o.reconnect, { initialMs: 100, maxMs: 5000, factor: 2, jitter: 0.25 });
-    assert.deepEqual(resolveTopics(o.topics), { state: 'mesa-shield/state', proposed: 'mesa-shield/proposed', applied: 'mesa-shield/applied', status: 'mesa-shield/status' });
+    assert.deepEqual(resolveTopics(o.topics), { state: 'mesa_shield/state', proposed: 'mesa_shield/proposed', applied: 'mesa_shield/applied', status: 'mesa_shield/status' });
   });
 
   it('take a prefix and single topic names', () => {
