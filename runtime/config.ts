@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { transitionLogConfigSchema } from './log/index.js';
+import { DEFAULT_MAX_GAP_MS, transitionLogConfigSchema } from './log/index.js';
 import { DEFAULT_TOPIC_PREFIX, brokerUrl, topicName } from './transport/index.js';
 
 /**
@@ -55,6 +55,8 @@ const adaptationSchema = z.strictObject({
   /** Where candidate bundles are written (default: a fresh temporary folder). */
   candidate_dir: z.string().min(1).optional(),
   iterations_per_candidate: z.int().min(1).default(500),
+  /** Two states further apart than this (by their stamps) make no transition. */
+  max_gap_ms: positive.default(DEFAULT_MAX_GAP_MS),
   /** Recorded transitions needed before the next round of updates: an idle robot adds none. */
   min_new_transitions: z.int().min(1).default(256),
   /** Candidate folders kept, the newest; older ones are deleted. */

@@ -6,7 +6,7 @@ import type { ShieldConfig } from './config.js';
 import type { Shield } from './core/shield.js';
 import type { Decision, StampedVector } from './core/decision.js';
 import { createShield } from './create-shield.js';
-import { TransitionLogWriter } from './log/index.js';
+import { DEFAULT_MAX_GAP_MS, TickPairer, TransitionLogWriter } from './log/index.js';
 import { ShieldStats } from './stats.js';
 import { MqttShieldTransport, startEmbeddedBroker, type EmbeddedBroker, type Gate, type MqttTransportOptionsInput, type ShieldTransport, type TransportLog } from './transport/index.js';
 
@@ -64,7 +64,7 @@ export async function startShieldRuntime(config: ShieldConfig, log: TransportLog
     await shield.models!.release();
     throw e;
   }
-  const gate = new RecordingGate(shield, new ShieldStats(), transitionLog, adaptation);
+  const gate = new RecordingGate(shield, new ShieldStats(), transitionLog, adaptation, { maxGapMs: config.adaptation.max_gap_ms });
   return {
     shield,
     gate,
@@ -181,19 +181,29 @@ function mqttOptions(config: ShieldConfig, url: string): MqttTransportOptionsInp
 
 /**
  * A gate in front of the shield that measures each decision (ShieldStats), records the tick to the
- * transition log, and turns consecutive states into transitions (s, a, s') for online adaptation,
- * where a is the last command applied in s (several ticks may see the same state, told apart by
- * its stamp). No transition leads into a state marked as an episode start or out of a violating one.
+ * transition log, and turns the ticks into transitions (s, a, s') for online adaptation the way
+ * `adapt --from-log` does (`TickPairer`): consecutive states told apart by their stamps, a the last
+ * command applied in s; none out of a violating state, into an episode start, or across more than
+ * `maxGapMs` between the two states' stamps.
  */
 export class RecordingGate implements Gate {
-  #previous: { obs: Float64Array; applied: Float64Array; stampNs: number } | null = null;
+  readonly #pairer: TickPairer | null;
 
   constructor(
     readonly shield: Shield,
     readonly stats: ShieldStats,
     readonly transitionLog: TransitionLogWriter | null,
     readonly adaptation: Pick<OnlineAdaptation, 'record' | 'flush'> | null,
-  ) {}
+    options: { readonly maxGapMs?: number } = {},
+  ) {
+    const manifest = shield.models?.manifest;
+    this.#pairer =
+      adaptation && manifest
+        ? new TickPairer(manifest.observation.size, manifest.action.size, (options.maxGapMs ?? DEFAULT_MAX_GAP_MS) * 1e6, (t) =>
+            adaptation.record({ obs: t.obs, action: t.action, nextObs: t.nextObs, constraint: t.constraint, done: t.constraint === 1 }),
+          )
+        : null;
+  }
 
   async decide(observation: StampedVector | null, proposed: StampedVector | null, nowNs: number): Promise<Decision> {
     const t0 = process.hrtime.bigint();
@@ -219,23 +229,11 @@ export class RecordingGate implements Gate {
       source: d.source,
       reason: d.reason,
       ...(observation?.constraint === undefined ? {} : { constraint: observation.constraint }),
+      ...(observation ? { stateStampNs: observation.stampNs } : {}),
+      ...(observation?.episodeStart ? { episodeStart: true } : {}),
     });
-    if (this.adaptation && observation) this.#pair(observation, d.action);
-  }
-
-  // Copies what it keeps past this tick: the shield and the transport reuse their buffers.
-  #pair(observation: StampedVector, action: ArrayLike<number>): void {
-    const prev = this.#previous;
-    if (prev && prev.stampNs === observation.stampNs) {
-      prev.applied = Float64Array.from(action);
-      return;
+    if (observation) {
+      this.#pairer?.push({ tNs: nowNs, stateStampNs: observation.stampNs, obs: observation.values, action: d.action, constraint: observation.constraint, episodeStart: observation.episodeStart === true });
     }
-    const obs = Float64Array.from(observation.values);
-    const usable = obs.length === this.shield.models?.manifest.observation.size && obs.every(Number.isFinite);
-    const constraint = observation.constraint ?? 0;
-    if (prev && usable && !observation.episodeStart) {
-      this.adaptation!.record({ obs: prev.obs, action: prev.applied, nextObs: obs, constraint, done: constraint === 1 });
-    }
-    this.#previous = usable && constraint === 0 ? { obs, applied: Float64Array.from(action), stampNs: observation.stampNs } : null;
   }
 }

@@ -68,6 +68,10 @@ export interface TickRecord {
   readonly reason: DecisionReason;
   /** The constraint flag of the state reached, when the robot reports it. */
   readonly constraint?: 0 | 1;
+  /** The stamp of the observation: ticks with one stamp decided in one state (absent in logs before it was recorded, or without a state). */
+  readonly stateStampNs?: number;
+  /** The robot marked the observation as the first of an episode. */
+  readonly episodeStart?: boolean;
 }
 
 /** A tick as handed to the transition log, which encodes it at once: any array-like vectors, no copies needed. */

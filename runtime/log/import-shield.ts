@@ -1,6 +1,7 @@
 import type { McapScanResult } from './mcap-scan.js';
 import type { ShieldMapping } from './mapping.js';
-import { pairSteps, type SkipCounts, type Step, type Transition } from './pair-steps.js';
+import type { SkipCounts, Transition } from './pair-steps.js';
+import { TickPairer, type PairingTick } from './pair-ticks.js';
 import { forEachTick } from './read-transitions.js';
 
 export interface RecordingImport {
@@ -15,7 +16,7 @@ export interface RecordingImport {
 }
 
 /** The most frequent length: a tick that failed on a wrong-size input does not decide the dataset's sizes. */
-function usualLength(vectors: readonly Float64Array[]): number {
+function usualLength(vectors: readonly ArrayLike<number>[]): number {
   const counts = new Map<number, number>();
   for (const v of vectors) counts.set(v.length, (counts.get(v.length) ?? 0) + 1);
   let best = 0;
@@ -25,39 +26,38 @@ function usualLength(vectors: readonly Float64Array[]): number {
 }
 
 /**
- * The shield's own logs, files in the order given: step k is tick k, next_obs is tick k+1's
- * observation and the constraint is the flag reported with it (0 when the robot reported none).
+ * The shield's own logs, files in the order given, paired as online adaptation pairs ticks
+ * (`TickPairer`): consecutive distinct states with the action last taken in the first.
  */
 export async function importShieldLogs(files: readonly string[], mapping: ShieldMapping): Promise<RecordingImport> {
-  const t: number[] = [];
-  const observations: Float64Array[] = [];
-  const actions: Float64Array[] = [];
-  const flags: (0 | 1 | undefined)[] = [];
+  const ticks: PairingTick[] = [];
   const scans: McapScanResult[] = [];
   for (const file of files) {
     scans.push(
       await forEachTick(file, (tick) => {
-        t.push(tick.tNs);
-        observations.push(tick.observation);
-        actions.push(mapping.action === 'applied' ? tick.applied : tick.proposed);
-        flags.push(tick.constraint);
+        ticks.push({
+          tNs: tick.tNs,
+          stateStampNs: tick.stateStampNs,
+          obs: tick.observation,
+          action: mapping.action === 'applied' ? tick.applied : tick.proposed,
+          constraint: tick.constraint,
+          episodeStart: tick.episodeStart === true,
+        });
       }),
     );
   }
-  const observationSize = usualLength(observations);
-  const actionSize = usualLength(actions);
-  const steps: Step[] = t.map((time, k) => ({
-    t: time,
-    obs: observations[k].length === observationSize && actions[k].length === actionSize ? observations[k] : null,
-    action: actions[k],
-  }));
+  const observationSize = usualLength(ticks.map((t) => t.obs));
+  const actionSize = usualLength(ticks.map((t) => t.action));
   const transitions: Transition[] = [];
-  const skipped = pairSteps(steps, { maxGapNs: mapping.sync.max_gap_ms * 1e6, resets: [], constraint: (k) => flags[k + 1] ?? 0 }, (tr) => transitions.push(tr));
-  const unreported = flags.filter((f) => f === undefined).length;
-  const wrongSize = steps.filter((s) => s.obs === null).length;
+  const pairer = new TickPairer(observationSize, actionSize, mapping.sync.max_gap_ms * 1e6, (tr) => transitions.push(tr));
+  for (const tick of ticks) pairer.push(tick);
+  const unreported = ticks.filter((t) => t.constraint === undefined).length;
+  const unstamped = ticks.filter((t) => t.stateStampNs === undefined).length;
+  const wrongSize = ticks.filter((t) => t.obs.length !== observationSize || t.action.length !== actionSize).length;
   const notes = [
-    ...(unreported ? [`${unreported} of ${flags.length} ticks carry no constraint flag (counted as no violation)`] : []),
+    ...(unreported ? [`${unreported} of ${ticks.length} ticks carry no constraint flag (counted as no violation)`] : []),
+    ...(unstamped ? [`${unstamped} of ${ticks.length} ticks carry no state stamp (a log of format 1, or no state): each counted as a state of its own`] : []),
     ...(wrongSize ? [`${wrongSize} ticks with an observation or action of another size than obs ${observationSize}/act ${actionSize} were left out`] : []),
   ];
-  return { observationSize, actionSize, transitions, steps: steps.length, skipped, scans, notes };
+  return { observationSize, actionSize, transitions, steps: pairer.states, skipped: pairer.finish(), scans, notes };
 }

@@ -37,6 +37,7 @@ export function describeImport(r: LogImportReport): string {
     [r.skipped.gap, `across a gap`],
     [r.skipped.reset, 'across an episode reset'],
     [r.skipped.nonFinite, 'with non-finite values'],
+    [r.skipped.afterViolation, 'from a violating state (the episode ended)'],
   ] as const;
   const lost = reasons.filter(([n]) => n > 0).map(([n, why]) => `${n} ${why}`);
   return `${r.transitions} transitions (${r.violations} violations) from ${r.steps} steps${lost.length ? `; not used: ${lost.join(', ')}` : ''}`;

@@ -22,4 +22,6 @@ export type { TransitionLog } from './read-transitions.js';
 export { SHIELD_MAPPING, loadMapping, mappingSchema, parseMapping } from './mapping.js';
 export type { LogMapping, RosbagMapping, ShieldMapping } from './mapping.js';
 export { describeImport, importLogs } from './import.js';
+export { DEFAULT_MAX_GAP_MS, TickPairer } from './pair-ticks.js';
+export type { PairingTick } from './pair-ticks.js';
 export type { LogFileReport, LogImportOptions, LogImportReport } from './import.js';

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LogError } from './errors.js';
 import { describeIssue } from './issues.js';
+import { DEFAULT_MAX_GAP_MS } from './pair-ticks.js';
 
 /**
  * How recorded logs become transitions (see the README, "Transition logs"). Two formats:
@@ -44,7 +45,7 @@ const constraint = z
   })
   .refine((c) => [c.above, c.below, c.equals].filter((x) => x !== undefined).length === 1, 'give exactly one of above, below or equals');
 
-const maxGapMs = z.number().positive().default(250);
+const maxGapMs = z.number().positive().default(DEFAULT_MAX_GAP_MS);
 
 const shieldMapping = z.strictObject({
   format: z.literal('shield'),

@@ -20,6 +20,8 @@ export interface SkipCounts {
   gap: number;
   reset: number;
   nonFinite: number;
+  /** From a state that violated the constraint: the episode ended there (shield logs). */
+  afterViolation: number;
   end: number;
 }
 
@@ -39,7 +41,7 @@ const finite = (v: Float64Array) => v.every(Number.isFinite);
  * (t_k, t_k+1], and every value is finite.
  */
 export function pairSteps(steps: readonly Step[], rules: PairingRules, emit: (t: Transition) => void): SkipCounts {
-  const skipped: SkipCounts = { noObservation: 0, gap: 0, reset: 0, nonFinite: 0, end: steps.length > 0 ? 1 : 0 };
+  const skipped: SkipCounts = { noObservation: 0, gap: 0, reset: 0, nonFinite: 0, afterViolation: 0, end: steps.length > 0 ? 1 : 0 };
   let r = 0;
   for (let k = 0; k + 1 < steps.length; k++) {
     const a = steps[k];

@@ -30,6 +30,7 @@ const REASON_CODES: Readonly<Record<DecisionReason, number>> = {
   'risk-invalid': 12,
 };
 const CONSTRAINT_NOT_REPORTED = -1;
+const NO_STATE_STAMP = -1;
 
 const constantName = (prefix: string, value: string) => `${prefix}_${value.toUpperCase().replaceAll('-', '_')}`;
 const valueOfConstant = (prefix: string, name: string) => name.slice(prefix.length + 1).toLowerCase().replaceAll('_', '-');
@@ -58,6 +59,11 @@ export const TRANSITION_DEFINITION = [
   'uint8 reason',
   '# The constraint flag the robot reported with this observation: 1 violated, 0 not, -1 not reported.',
   'int8 constraint',
+  '# The stamp of the observation (nanoseconds since the Unix epoch; -1: no observation): ticks',
+  '# with one stamp decided in one state.',
+  'int64 state_stamp_ns',
+  '# The robot marked the observation as the first of an episode.',
+  'bool episode_start',
   '',
 ].join('\n');
 
@@ -76,7 +82,7 @@ export class TransitionEncoder {
   /** The encoded record; a view that the next call overwrites. */
   encode(record: TickInput): Uint8Array {
     const elements = record.observation.length + record.proposed.length + record.applied.length;
-    this.#reserve(HEADER + 8 + 3 * 16 + 8 * elements + 8 + 3);
+    this.#reserve(HEADER + 8 + 3 * 16 + 8 * elements + 8 + 3 + 5 + 8 + 1);
     const v = this.#view;
     v.setUint32(0, 0x00010000, false);
     let at = this.#int64(0, record.tNs);
@@ -89,7 +95,10 @@ export class TransitionEncoder {
     v.setUint8(HEADER + at, SOURCE_CODES[record.source]);
     v.setUint8(HEADER + at + 1, REASON_CODES[record.reason]);
     v.setInt8(HEADER + at + 2, record.constraint ?? CONSTRAINT_NOT_REPORTED);
-    return new Uint8Array(this.#buffer, 0, HEADER + at + 3);
+    at = this.#pad(at + 3, 8);
+    at = this.#int64(at, record.stateStampNs ?? NO_STATE_STAMP);
+    v.setUint8(HEADER + at, record.episodeStart ? 1 : 0);
+    return new Uint8Array(this.#buffer, 0, HEADER + at + 1);
   }
 
   #reserve(bytes: number): void {
@@ -133,6 +142,9 @@ interface RawTransition {
   readonly source: number;
   readonly reason: number;
   readonly constraint: number;
+  /** Absent in logs written before the state stamp was recorded. */
+  readonly state_stamp_ns?: bigint;
+  readonly episode_start?: boolean;
 }
 
 /**
@@ -176,6 +188,8 @@ export function transitionDecoder(definitionText: string, where: string): (data:
       source,
       reason,
       ...(m.constraint === 0 || m.constraint === 1 ? { constraint: m.constraint } : {}),
+      ...(m.state_stamp_ns !== undefined && m.state_stamp_ns !== BigInt(NO_STATE_STAMP) ? { stateStampNs: Number(m.state_stamp_ns) } : {}),
+      ...(m.episode_start ? { episodeStart: true } : {}),
     };
   };
 }

@@ -96,7 +96,7 @@ describe('rosbag2 import through a mapping', () => {
     assert.equal(d.meta.domain, 'external');
     assert.match(d.meta.source, /log import of robot\.mcap \(mapping test mapping\)/);
     assert.match(d.meta.notes ?? '', /"reset_topic":"\/episode_reset"/);
-    assert.deepEqual(report.skipped, { noObservation: 2, gap: 0, reset: 1, nonFinite: 0, end: 1 });
+    assert.deepEqual(report.skipped, { noObservation: 2, gap: 0, reset: 1, nonFinite: 0, afterViolation: 0, end: 1 });
     assert.equal(report.steps, 8);
     assert.deepEqual(report.files.map((f) => f.complete), [true]);
   });

@@ -10,7 +10,7 @@ import { McapIndexedReader } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import type { TickRecord } from '../../../runtime/core/decision.js';
 import { LogError, TRANSITION_DEFINITION, TRANSITION_TOPIC, TransitionLogWriter, readTransitionLog } from '../../../runtime/log/index.js';
-import { TransitionEncoder } from '../../../runtime/log/transition-message.js';
+import { TransitionEncoder, transitionDecoder } from '../../../runtime/log/transition-message.js';
 import { tempDir } from '../../support/datasets.js';
 import { plain, tick } from '../../support/ticks.js';
 
@@ -41,6 +41,8 @@ const unusual: TickRecord[] = [
   { tNs: -5e9, observation: new Float64Array(0), proposed: Float64Array.of(1), applied: Float64Array.of(1), risk: 0, source: 'task', reason: 'shield-bypassed' },
   { tNs: 2 ** 53 - 1, observation: Float64Array.of(Number.MAX_VALUE, -0, 1e-300), proposed: new Float64Array(0), applied: new Float64Array(0), risk: 1, source: 'fallback', reason: 'inference-error', constraint: 1 },
   { tNs: 1_795_600_800_123_456_789, observation: Float64Array.of(Infinity, -Infinity), proposed: Float64Array.of(0.5), applied: Float64Array.of(0), risk: null, source: 'recovery', reason: 'risk-too-high', constraint: 0 },
+  { ...tick(9), stateStampNs: 1_795_600_800_000_000_001, episodeStart: true },
+  { ...tick(10), stateStampNs: 0 },
 ];
 
 describe('transition message encoding', () => {
@@ -59,6 +61,15 @@ describe('transition message encoding', () => {
       assert.deepEqual(Array.from(decoded.observation as Float64Array), Array.from(r.observation));
     }
   });
+
+  it('reads records of format 1, written before ticks carried the state stamp and episode start', () => {
+    const format1 = TRANSITION_DEFINITION.replace(/# The stamp of the observation[\s\S]*$/, '');
+    assert.ok(!format1.includes('state_stamp_ns') && format1.includes('int8 constraint'));
+    const old = new MessageWriter(parse(format1, { ros2: true }));
+    const bytes = old.writeMessage({ t_ns: 7_000_000n, observation: Float64Array.of(1, 2), proposed: Float64Array.of(3), applied: Float64Array.of(4), risk: 0.25, source: 1, reason: 1, constraint: 1 });
+    const decoded = transitionDecoder(format1, 'old.mcap')(bytes);
+    assert.deepEqual(plain(decoded), plain({ tNs: 7e6, observation: Float64Array.of(1, 2), proposed: Float64Array.of(3), applied: Float64Array.of(4), risk: 0.25, source: 'recovery', reason: 'risk-too-high', constraint: 1 }));
+  });
 });
 
 describe('TransitionLogWriter', () => {
@@ -67,7 +78,7 @@ describe('TransitionLogWriter', () => {
     const records = [...unusual, ...Array.from({ length: 57 }, (_, i) => tick(i))];
     for (const r of records) writer.append(r);
     const stats = await writer.close();
-    assert.deepEqual({ appended: stats.appended, written: stats.written, dropped: stats.dropped, files: stats.files.length }, { appended: 60, written: 60, dropped: 0, files: 1 });
+    assert.deepEqual({ appended: stats.appended, written: stats.written, dropped: stats.dropped, files: stats.files.length }, { appended: records.length, written: records.length, dropped: 0, files: 1 });
     const log = await readTransitionLog(stats.files[0]);
     assert.equal(log.scan.complete, true);
     assert.equal(log.scan.unreadBytes, 0);
