@@ -25,15 +25,25 @@ function shieldCommand(): Command {
       }
       const { pino } = await import('pino');
       const log = pino({ name: 'mesa-shield', level: config.logging.level });
-      const service = await ShieldService.start(config, log);
-      await new Promise<void>((resolve) => {
+      // Listening from the start: a signal while the broker is still unreachable stops cleanly too. A second one kills.
+      const stopping = new AbortController();
+      const received = new Promise<string>((resolve) => {
         const stop = (signal: string) => {
-          log.info({ signal }, 'stopping');
           process.off('SIGINT', stop).off('SIGTERM', stop);
-          resolve();
+          resolve(signal);
+          stopping.abort(new Error(`${signal} before the shield ran`));
         };
         process.on('SIGINT', stop).on('SIGTERM', stop);
       });
+      let service;
+      try {
+        service = await ShieldService.start(config, log, stopping.signal);
+      } catch (e) {
+        if (!stopping.signal.aborted) throw e;
+        log.info({ signal: await received }, 'stopped before the shield ran');
+        return;
+      }
+      log.info({ signal: await received }, 'stopping');
       await service.stop();
     });
 }

@@ -116,13 +116,19 @@ export class ShieldService {
     return this.runtime.adaptation;
   }
 
-  /** Loads the bundle, opens the log, starts adaptation, the broker (if embedded) and the transport. */
-  static async start(config: ShieldConfig, log: TransportLog): Promise<ShieldService> {
+  /**
+   * Loads the bundle, opens the log, starts adaptation, the broker (if embedded) and the transport.
+   * It waits for the broker as long as it takes (a robot's broker may come up later); aborting
+   * `signal` meanwhile undoes what was started and rejects with `signal.reason`.
+   */
+  static async start(config: ShieldConfig, log: TransportLog, signal?: AbortSignal): Promise<ShieldService> {
     if (config.transport.kind !== 'mqtt') throw new Error(`transport.kind "${config.transport.kind}" has nothing to listen to in a service; use mqtt`);
+    signal?.throwIfAborted();
     const runtime = await startShieldRuntime(config, log);
     const manifest = runtime.shield.models!.manifest;
     const cleanup: (() => Promise<unknown>)[] = [() => runtime.close()];
     try {
+      signal?.throwIfAborted();
       const m = config.transport.mqtt;
       let broker: EmbeddedBroker | null = null;
       if (m.broker === 'embedded') {
@@ -139,12 +145,21 @@ export class ShieldService {
       }
       const url = broker?.url ?? m.broker;
       const transport = new MqttShieldTransport(runtime.gate, mqttOptions(config, url), { log });
-      await transport.start();
+      cleanup.push(() => transport.stop());
+      log.info({ broker: url }, 'connecting to the MQTT broker');
+      const giveUp = () => void transport.stop();
+      signal?.addEventListener('abort', giveUp, { once: true });
+      try {
+        await transport.start();
+      } finally {
+        signal?.removeEventListener('abort', giveUp);
+      }
+      signal?.throwIfAborted();
       log.info({ bundle: config.bundle, name: manifest.name, method: manifest.provenance.method, domain: manifest.domain, eps_safe: runtime.shield.options.epsSafe, broker: url }, 'shield running');
       return new ShieldService(runtime, transport, broker, url, log, config.logging.stats_interval_s);
     } catch (e) {
       for (const c of cleanup.reverse()) await c().catch(() => {});
-      throw e;
+      throw signal?.aborted ? signal.reason : e;
     }
   }
 

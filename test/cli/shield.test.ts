@@ -45,6 +45,31 @@ describe('mesa-shield shield', () => {
     }
   });
 
+  it('waits for a broker that is not there yet, and a SIGTERM meanwhile stops it cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesa-shield-cli-'));
+    const bundle = await gateBundle();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const config = writeConfig(dir, [`bundle: ${bundle}`, 'shield: { engine: typescript }', `transport: { mqtt: { broker: "mqtt://127.0.0.1:${port}" } }`].join('\n'));
+    const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'cli', 'main.js'), 'shield', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const messages: string[] = [];
+    const refused = new Promise<void>((resolve) =>
+      createInterface({ input: child.stdout }).on('line', (text) => {
+        messages.push((JSON.parse(text) as { msg: string }).msg);
+        if (messages.at(-1) === 'MQTT connection error') resolve();
+      }),
+    );
+    await Promise.race([refused, exited.then(() => assert.fail(`exited before reaching for the broker: ${stderr}`))]);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.deepEqual(messages.filter((m) => !m.startsWith('MQTT connection')), ['connecting to the MQTT broker', 'stopped before the shield ran']);
+  });
+
   it('gates commands arriving over MQTT, records them, logs stats and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mesa-shield-cli-'));
     const bundle = await gateBundle();
