@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { DOMAIN_IDS, type DomainId } from '../sim/index.js';
+import { DOMAIN_IDS, type DomainId, type LoopGate } from '../sim/index.js';
 import { integerIn, unitInterval } from './options.js';
 import { table } from './table.js';
 
@@ -67,18 +67,25 @@ function simLoopCommand(): Command {
       const { runSimLoop } = await import('../sim/index.js');
       const config = parseConfig({ bundle: o.bundle, shield: { engine: o.engine, ...(o.epsSafe ? { eps_safe: o.epsSafe } : {}) } });
       const shield = await createShield(config);
+      const trainedFor = shield.models!.manifest.domain;
+      if (trainedFor !== o.domain) {
+        await shield.models!.release();
+        throw new Error(`${o.bundle} was trained for ${trainedFor}, not ${o.domain}: its critic does not fit that domain's states and actions`);
+      }
       const run = { domain: o.domain, episodes: o.episodes, seed: o.seed };
-      const through = o.transport === 'mqtt' ? await mqttGate(shield, o) : { gate: shield, roundTrips: null, close: async () => {} };
+      // Released on every path: an open broker or connection left behind would keep a failed run from exiting.
+      let through: { gate: LoopGate; roundTrips: number[] | null; close(): Promise<void> } | null = null;
       let shielded;
       try {
+        through = o.transport === 'mqtt' ? await mqttGate(shield, o) : { gate: shield, roundTrips: null, close: async () => {} };
         shielded = await runSimLoop({ ...run, gate: through.gate });
       } finally {
-        await through.close();
+        await through?.close();
+        await shield.models?.release();
       }
       const transport = o.transport === 'mqtt' ? `MQTT ${o.broker}, ${o.payload}` : 'in-process';
       const runs = [{ label: `shield (${o.bundle}, eps ${shield.options.epsSafe}, ${transport})`, ...shielded }];
       if (o.compare) runs.push({ label: 'no shield', ...(await runSimLoop({ ...run, gate: null })) });
-      await shield.models?.release();
       const { summarizeLatency } = await import('../runtime/transport/index.js');
       const roundTrip = through.roundTrips ? summarizeLatency(through.roundTrips) : null;
       if (o.json) {
@@ -126,7 +133,16 @@ async function mqttGate(shield: import('../runtime/index.js').Shield, o: SimLoop
   });
   const linkGate = new LinkGate(link);
   const transport = new MqttShieldTransport(shield, { url, topics, payload: { output: o.payload } }, { clock: linkGate.clock });
-  await transport.start();
+  const close = async () => {
+    linkGate.close();
+    await link.close();
+    await transport.stop();
+    await broker?.close();
+  };
+  await transport.start().catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
   const roundTrips: number[] = [];
   return {
     gate: {
@@ -138,11 +154,6 @@ async function mqttGate(shield: import('../runtime/index.js').Shield, o: SimLoop
       },
     },
     roundTrips,
-    close: async () => {
-      linkGate.close();
-      await link.close();
-      await transport.stop();
-      await broker?.close();
-    },
+    close,
   };
 }

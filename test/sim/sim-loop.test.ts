@@ -80,6 +80,12 @@ describe('simulation in the loop', () => {
     assert.equal(a.roundTripMs, undefined);
   });
 
+  it('refuses a bundle trained for another domain', () => {
+    const r = runCli(['sim-loop', '--domain', 'cartpole-length', '--bundle', 'models/navigation1-mesa', '--episodes', '1', '--engine', 'typescript']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /models\/navigation1-mesa was trained for navigation1, not cartpole-length/);
+  });
+
   it('says which broker it could not reach', () => {
     const r = runCli(['sim-loop', '--domain', 'navigation1', '--bundle', 'models/navigation1-mesa', '--transport', 'mqtt', '--broker', 'mqtt://127.0.0.1:1', '--episodes', '1']);
     assert.notEqual(r.status, 0);
