@@ -5,7 +5,8 @@ import { z } from 'zod';
 /**
  * A checkpoint folder: `state.json` (everything that is not a large array, plus an index of the
  * arrays) and `tensors.bin` (the arrays, float32 little-endian, concatenated). Written to a
- * temporary sibling and renamed into place, so an interrupted write never leaves half a checkpoint.
+ * temporary sibling and renamed into place, so an interrupted write never leaves half a checkpoint
+ * (`checkpointExists` completes or clears what a crash left).
  */
 export interface Checkpoint<M> {
   readonly meta: M;
@@ -62,23 +63,40 @@ export function decodeCheckpoint<M>(bytes: { state: Uint8Array; tensors: Uint8Ar
   return { meta, tensors };
 }
 
+/** Where a write in progress and the checkpoint it replaces live: fixed names, so a crash leaves nothing a later write does not clear. */
+function siblings(dir: string): { tmp: string; old: string } {
+  const parent = dirname(dir);
+  return { tmp: join(parent, `.${basename(dir)}.tmp`), old: join(parent, `.${basename(dir)}.old`) };
+}
+
+/**
+ * Finishes or undoes a write that a crash cut short, then says whether a checkpoint is there. The
+ * one moment without `dir` is between its two renames; the new checkpoint is complete by then.
+ */
+export function checkpointExists(dir: string): boolean {
+  const { tmp, old } = siblings(dir);
+  if (!existsSync(dir) && existsSync(old)) renameSync(existsSync(tmp) ? tmp : old, dir);
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(old, { recursive: true, force: true });
+  return existsSync(dir);
+}
+
 export function writeCheckpoint<M>(dir: string, checkpoint: Checkpoint<M>): void {
   const { state, tensors } = encodeCheckpoint(checkpoint);
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  const had = checkpointExists(dir);
+  const { tmp, old } = siblings(dir);
   mkdirSync(tmp);
   writeFileSync(join(tmp, 'tensors.bin'), tensors);
   writeFileSync(join(tmp, 'state.json'), state);
-  const old = existsSync(dir) ? join(parent, `.${basename(dir)}.old-${process.pid}`) : null;
-  if (old) renameSync(dir, old);
+  if (had) renameSync(dir, old);
   renameSync(tmp, dir);
-  if (old) rmSync(old, { recursive: true, force: true });
+  if (had) rmSync(old, { recursive: true, force: true });
 }
 
 /** Reads a checkpoint folder; `parseMeta` validates the metadata. Every failure names the folder. */
 export function readCheckpoint<M>(dir: string, parseMeta: (meta: unknown) => M): Checkpoint<M> {
+  checkpointExists(dir);
   const read = (name: string): Uint8Array => {
     try {
       return readFileSync(join(dir, name));

@@ -8,11 +8,10 @@
  *   adapt rrl        more of its own training, on new data
  * Every phase checkpoints periodically and resumes exactly (values, Adam moments, RNG state).
  */
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { Rng, type RngState } from '../sim/index.js';
 import type { BatchSource } from './batch.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkpointExists, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { MAML_DEFAULTS, type MamlConfig } from './maml.js';
 import { createModels, loadModels, modelSpecSchema, saveModels, type Method, type ModelSpec, type ShieldModels } from './models.js';
 import { MetaPhase, RiskPhase, type Phase, type PhaseMeta, type PhaseStats } from './phases.js';
@@ -82,7 +81,7 @@ async function runPlan(plan: PhasePlan, start: { models: ShieldModels; phaseStat
   let phase: Phase;
   let first = 0;
   const { checkpointDir } = control;
-  if (control.resume && checkpointDir && existsSync(checkpointDir)) {
+  if (control.resume && checkpointDir && checkpointExists(checkpointDir)) {
     const cp = readCheckpoint<CheckpointMeta>(checkpointDir, (m) => checkpointMetaSchema.parse(m));
     if (cp.meta.phase !== plan.name) throw new Error(`checkpoint ${checkpointDir} is from phase "${cp.meta.phase}", not "${plan.name}"`);
     if (cp.meta.spec.method !== spec.method || cp.meta.spec.domain !== spec.domain) {

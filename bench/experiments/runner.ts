@@ -3,7 +3,7 @@
  * sets up the test robot, D_test, the starting bundle and the networks, runs episodes, appends
  * their records and checkpoints every `checkpointEvery` episodes and when stopped.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, Shield, shieldOptions } from '../../runtime/index.js';
 import { getDomain, Rng, type Env } from '../../sim/index.js';
@@ -11,6 +11,7 @@ import { initTrainingBackend } from '../../training/backend.js';
 import { collect } from '../../training/collect/index.js';
 import { ReplayBuffer, type Dataset } from '../../training/data/index.js';
 import { readModelBundle } from '../../training/model-bundle.js';
+import { checkpointExists } from '../../training/checkpoint.js';
 import { loadAdam } from '../../training/phases.js';
 import { RiskLearner, type RiskLearnerState } from '../../training/risk-learner.js';
 import { Sac, TaskReplay } from '../../training/sac.js';
@@ -100,7 +101,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
 
   const checkpoint = join(dir, CHECKPOINT_DIR);
   let resumedAt: number | null = null;
-  if (earlier && existsSync(checkpoint)) {
+  if (earlier && checkpointExists(checkpoint)) {
     const loaded = loadRunState(
       checkpoint,
       { sacActor: sac.actor.shapes, sacCritic: sac.critic.shapes, riskCritic: bundle?.models.critic.shapes ?? null, recovery: bundle?.models.recovery.shapes ?? null },
