@@ -1,6 +1,6 @@
 export { runExperiment } from './runner.js';
 export type { ExperimentControl, ExperimentOutcome } from './runner.js';
-export { loadRuns, summarizeMethod, writeReport, PAPER_CLAIMS } from './report.js';
+export { summarizeMethod, writeReport } from './report.js';
 export type { MethodSummary, ReportFiles } from './report.js';
 export { readEpisodes, readRunMeta, runDir } from './records.js';
 export type { EpisodeRecord, RunMeta } from './records.js';

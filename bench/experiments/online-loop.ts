@@ -156,7 +156,7 @@ export interface OnlineLoop {
 }
 
 /** a' ~ pi_task(. | s') from the current task policy, for the risk targets. */
-export function taskPolicyNextAction(sac: Sac): NextActionFn {
+function taskPolicyNextAction(sac: Sac): NextActionFn {
   return (nextObs, rng) => sac.actor.sample(sac.actorVars, nextObs, rng).action;
 }
 

@@ -18,7 +18,7 @@ import { readEpisodes, readRunMeta, type EpisodeRecord, type RunMeta } from './r
 import { EXPERIMENT_METHODS, paperEpisodes, paperTestSize, type ExperimentMethod } from './settings.js';
 
 /** What the paper says per domain (spec section 7: its figures' numbers are not available). */
-export const PAPER_CLAIMS: Readonly<Record<DomainId, string>> = {
+const PAPER_CLAIMS: Readonly<Record<DomainId, string>> = {
   navigation1: 'Unconstrained collides often and fails to learn; MESA has fewer violations than Multi-Task, but the gap is small.',
   navigation2: 'Unconstrained collides often; MESA has fewer violations than Multi-Task, with a small gap (smaller than on Navigation 1).',
   'cartpole-length': 'MESA and the other methods are comparable.',
@@ -32,7 +32,7 @@ export interface LoadedRun {
 }
 
 /** Every run under `out`, by domain and method, in the order of DOMAIN_IDS and EXPERIMENT_METHODS. */
-export function loadRuns(out: string): Map<DomainId, Map<ExperimentMethod, LoadedRun[]>> {
+function loadRuns(out: string): Map<DomainId, Map<ExperimentMethod, LoadedRun[]>> {
   const byDomain = new Map<DomainId, Map<ExperimentMethod, LoadedRun[]>>();
   for (const domain of DOMAIN_IDS) {
     for (const method of EXPERIMENT_METHODS) {

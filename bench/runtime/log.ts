@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { TickRecord } from '../../runtime/core/decision.js';
+import type { TickRecord } from '../../runtime/index.js';
 import { TransitionLogWriter, readTransitionLog, type TransitionLogConfig } from '../../runtime/log/index.js';
 
 const recordsArg = process.argv.indexOf('--records');

@@ -12,7 +12,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Decision } from '../../runtime/core/decision.js';
+import type { Decision } from '../../runtime/index.js';
 import {
   InprocTransport,
   MqttRobotLink,

@@ -6,11 +6,7 @@
  * `runtime/log/` is internal.
  */
 export { LogError } from './errors.js';
-export {
-  TRANSITION_LOG_FORMAT_VERSION,
-  TransitionLogWriter,
-  transitionLogConfigSchema,
-} from './transition-log-writer.js';
+export { TransitionLogWriter, transitionLogConfigSchema } from './transition-log-writer.js';
 export type { TransitionLogConfig, TransitionLogOptions, TransitionLogStats } from './transition-log-writer.js';
 export { TRANSITION_DEFINITION, TRANSITION_SCHEMA_NAME, TRANSITION_TOPIC } from './transition-message.js';
 export { scanMcap } from './mcap-scan.js';

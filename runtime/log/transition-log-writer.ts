@@ -9,7 +9,7 @@ import { describeIssue } from './issues.js';
 import { TRANSITION_DEFINITION, TRANSITION_SCHEMA_NAME, TRANSITION_TOPIC, TransitionEncoder } from './transition-message.js';
 
 /** Recorded in every log's `mesa_shield` metadata record, so a later version can tell layouts apart (2: ticks carry the state's stamp and episode start). */
-export const TRANSITION_LOG_FORMAT_VERSION = '2';
+const TRANSITION_LOG_FORMAT_VERSION = '2';
 const TRANSITION_METADATA_NAME = 'mesa_shield';
 
 /**

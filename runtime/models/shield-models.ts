@@ -22,7 +22,7 @@ export async function loadShieldModels(dir: string, engine: Engine = 'onnxruntim
   return modelsFromBundle(await readBundle(dir), engine);
 }
 
-export async function modelsFromBundle(bundle: Bundle, engine: Engine): Promise<ShieldModels> {
+async function modelsFromBundle(bundle: Bundle, engine: Engine): Promise<ShieldModels> {
   const { manifest } = bundle;
   const obs = manifest.observation.size;
   const act = manifest.action.size;

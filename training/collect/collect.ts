@@ -43,7 +43,7 @@ export interface CollectOptions {
   readonly onProgress?: (role: DatasetRole, index: number, transitions: number, of: number) => void;
 }
 
-export function defaultPolicies(domain: DomainId): { train: BehaviourPolicy; test: BehaviourPolicy } {
+function defaultPolicies(domain: DomainId): { train: BehaviourPolicy; test: BehaviourPolicy } {
   return domain.startsWith('navigation') ? { train: 'navigation-generator', test: 'navigation-generator' } : { train: 'sac', test: 'random' };
 }
 
