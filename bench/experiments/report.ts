@@ -88,6 +88,8 @@ export interface MethodSummary {
   readonly successRate: MeanSe | null;
   /** Recovery interventions per environment step, per seed, then over seeds. */
   readonly interventionRate: MeanSe;
+  /** Wall-clock milliseconds per environment step (acting, learning, shielding), per seed, then over seeds: the cost, not a result. */
+  readonly msPerStep: MeanSe;
   readonly returnCurve: readonly CurvePoint[];
   readonly violationCurve: readonly CurvePoint[];
 }
@@ -119,6 +121,7 @@ export function summarizeMethod(method: ExperimentMethod, runs: readonly LoadedR
     finalReturn: meanSe(returns.map((r) => meanSe(r.slice(-tail))?.mean ?? NaN)),
     successRate: withSuccess ? meanSe(cut.map((rs) => rs.filter((r) => r.success).length / rs.length)) : null,
     interventionRate: meanSe(cut.map((rs) => rs.reduce((n, r) => n + r.interventions, 0) / rs.reduce((n, r) => n + r.length, 0)))!,
+    msPerStep: meanSe(cut.map((rs) => (1000 * rs.reduce((t, r) => t + r.seconds, 0)) / rs.reduce((n, r) => n + r.length, 0)))!,
     returnCurve: curve(returns, episodes),
     violationCurve: curve(cumulative, episodes),
   };
@@ -202,9 +205,9 @@ export async function writeReport(out: string, command: string): Promise<ReportF
       '',
       `![${domain}](${relative(dir, plot)})`,
       '',
-      '| method | seeds | episodes | cumulative violations | final return (last 10%, no violation) | success rate | interventions per step |',
-      '|---|---|---|---|---|---|---|',
-      ...summaries.map((m) => `| ${LABELS[m.method]} | ${m.seeds.join(', ')} | ${m.episodes} | ${fmt(m.cumulativeViolations)} | ${fmt(m.finalReturn)} | ${m.successRate ? fmt(m.successRate, 2) : '-'} | ${fmt(m.interventionRate, 3)} |`),
+      '| method | seeds | episodes | cumulative violations | final return (last 10%, no violation) | success rate | interventions per step | ms per step |',
+      '|---|---|---|---|---|---|---|---|',
+      ...summaries.map((m) => `| ${LABELS[m.method]} | ${m.seeds.join(', ')} | ${m.episodes} | ${fmt(m.cumulativeViolations)} | ${fmt(m.finalReturn)} | ${m.successRate ? fmt(m.successRate, 2) : '-'} | ${fmt(m.interventionRate, 3)} | ${fmt(m.msPerStep)} |`),
       '',
       `Paper: ${PAPER_CLAIMS[domain]}`,
       '',

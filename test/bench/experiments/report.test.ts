@@ -4,7 +4,7 @@ import { domainVerdict, meanSe, summarizeMethod, type LoadedRun } from '../../..
 import { experimentSettings, type EpisodeRecord } from '../../../bench/experiments/index.js';
 
 function run(seed: number, episodes: [ret: number, violation: boolean][], method: 'mesa' | 'rrl' = 'mesa'): LoadedRun {
-  const records: EpisodeRecord[] = episodes.map(([ret, violation], i) => ({ episode: i + 1, return: ret, violation, length: 10, interventions: 1, fallbacks: 0, success: !violation, totalSteps: 10 * (i + 1), sacUpdates: 0, riskUpdates: 0, seconds: 0 }));
+  const records: EpisodeRecord[] = episodes.map(([ret, violation], i) => ({ episode: i + 1, return: ret, violation, length: 10, interventions: 1, fallbacks: 0, success: !violation, totalSteps: 10 * (i + 1), sacUpdates: 0, riskUpdates: 0, seconds: 0.05 * (seed + 1) }));
   const settings = experimentSettings({ domain: 'navigation1', method, seed, episodes: episodes.length });
   return { meta: { settings, status: 'done', paperEpisodes: 300, bundle: null, testEnvironment: 'B', dTest: { size: 100, violations: 10 }, warnings: [], command: 'c', startedAt: '', finishedAt: null }, records };
 }
@@ -30,6 +30,7 @@ describe('experiment report', () => {
     assert.deepEqual(s.finalReturn, { mean: -6, se: 2, n: 2 });
     assert.equal(s.successRate!.mean, 2 / 3);
     assert.equal(s.interventionRate.mean, 0.1);
+    assert.ok(Math.abs(s.msPerStep.mean - 7.5) < 1e-9, '5 ms per step for seed 0, 10 for seed 1');
   });
 
   it('compares MESA with the others from the numbers, saying whether the gap exceeds the standard errors', () => {
