@@ -37,84 +37,13 @@ export interface RunStreams {
 
 export const STREAM_NAMES = ['act', 'replay', 'update', 'risk', 'gate', 'episodes'] as const;
 
-/**
- * Online transitions of the risk buffer, kept as float32 columns so a checkpoint can store them.
- * Storage starts small and doubles as transitions arrive (a locomotion run adds a million).
- */
-export class OnlineRiskData {
-  #size = 0;
-  #rows = 0;
-  #obs = new Float32Array(0);
-  #action = new Float32Array(0);
-  #nextObs = new Float32Array(0);
-  #constraint = new Uint8Array(0);
-  #done = new Uint8Array(0);
-
-  constructor(
-    readonly observationSize: number,
-    readonly actionSize: number,
-  ) {}
-
-  get size(): number {
-    return this.#size;
-  }
-
-  get obs(): Float32Array {
-    return this.#obs.subarray(0, this.#size * this.observationSize);
-  }
-
-  get action(): Float32Array {
-    return this.#action.subarray(0, this.#size * this.actionSize);
-  }
-
-  get nextObs(): Float32Array {
-    return this.#nextObs.subarray(0, this.#size * this.observationSize);
-  }
-
-  get constraint(): Uint8Array {
-    return this.#constraint.subarray(0, this.#size);
-  }
-
-  get done(): Uint8Array {
-    return this.#done.subarray(0, this.#size);
-  }
-
-  add(t: { obs: ArrayLike<number>; action: ArrayLike<number>; nextObs: ArrayLike<number>; constraint: 0 | 1; done: boolean }): void {
-    const [d, k] = [this.observationSize, this.actionSize];
-    if (t.obs.length !== d || t.nextObs.length !== d || t.action.length !== k) {
-      throw new RangeError(`online transition has obs ${t.obs.length}, action ${t.action.length}, nextObs ${t.nextObs.length}; expected ${d}, ${k}, ${d}`);
-    }
-    if (this.#size === this.#rows) this.#grow();
-    const i = this.#size++;
-    this.#obs.set(t.obs, i * d);
-    this.#action.set(t.action, i * k);
-    this.#nextObs.set(t.nextObs, i * d);
-    this.#constraint[i] = t.constraint;
-    this.#done[i] = t.done ? 1 : 0;
-  }
-
-  #grow(): void {
-    const rows = Math.max(1024, 2 * this.#rows);
-    const widen = <T extends Float32Array | Uint8Array>(a: T, make: (n: number) => T, width: number): T => {
-      const b = make(rows * width);
-      b.set(a);
-      return b;
-    };
-    this.#obs = widen(this.#obs, (n) => new Float32Array(n), this.observationSize);
-    this.#action = widen(this.#action, (n) => new Float32Array(n), this.actionSize);
-    this.#nextObs = widen(this.#nextObs, (n) => new Float32Array(n), this.observationSize);
-    this.#constraint = widen(this.#constraint, (n) => new Uint8Array(n), 1);
-    this.#done = widen(this.#done, (n) => new Uint8Array(n), 1);
-    this.#rows = rows;
-  }
-}
-
 export interface SafetyParts {
   readonly learner: RiskLearner;
   readonly shield: Shield;
-  /** D_test followed by the online transitions, in the order they arrived. */
+  /** D_test followed by the online transitions, in the order they arrived (a checkpoint stores the latter). */
   readonly buffer: ReplayBuffer;
-  readonly online: OnlineRiskData;
+  /** Where the online transitions start in `buffer`: D_test's size. */
+  readonly onlineFrom: number;
   /** Share of violating transitions per risk batch (HalfCheetah 0.3), or null for uniform batches. */
   readonly posFraction: number | null;
 }
@@ -211,7 +140,6 @@ export async function runEpisode(loop: OnlineLoop): Promise<OnlineEpisode> {
         for (const t of episodeList) {
           // The risk buffer carries no reward (the critic learns only from c and done).
           safety.buffer.push({ obs: t.obs, action: t.action, reward: 0, nextObs: t.nextObs, constraint: t.constraint, done: t.done });
-          safety.online.add(t);
         }
       }
       counters.episodes += 1;

@@ -11,7 +11,8 @@ import type { AdamState } from '../../training/nn/adam.js';
 import { loadAdam, saveAdam } from '../../training/phases.js';
 import type { RiskLearner, RiskLearnerState } from '../../training/risk-learner.js';
 import { TaskReplay, type Sac, type SacValues } from '../../training/sac.js';
-import { OnlineRiskData, STREAM_NAMES, type Counters, type RunStreams } from './online-loop.js';
+import type { ReplayBuffer, Transitions } from '../../training/data/index.js';
+import { STREAM_NAMES, type Counters, type RunStreams } from './online-loop.js';
 
 const adamMeta = z.object({ step: z.int().min(0), moments: z.int().min(0) });
 const rngState = z.object({ words: z.array(z.number()), spareNormal: z.number().nullable() });
@@ -29,7 +30,8 @@ type RunStateMeta = z.infer<typeof runStateSchema>;
 export interface RunParts {
   readonly sac: Sac;
   readonly replay: TaskReplay;
-  readonly risk: { readonly learner: RiskLearner; readonly online: OnlineRiskData } | null;
+  /** The risk buffer holds D_test, then from `onlineFrom` on the online transitions, which the checkpoint stores. */
+  readonly risk: { readonly learner: RiskLearner; readonly buffer: ReplayBuffer; readonly onlineFrom: number } | null;
   readonly streams: RunStreams;
   readonly counters: Counters;
 }
@@ -44,16 +46,17 @@ export function saveRunState(dir: string, parts: RunParts): void {
   Object.assign(tensors, { 'replay.obs': replay.obs, 'replay.action': replay.action, 'replay.reward': replay.reward, 'replay.nextObs': replay.nextObs, 'replay.mask': replay.mask });
   let risk: RunStateMeta['risk'] = null;
   if (parts.risk) {
-    const { learner, online } = parts.risk;
+    const { learner, buffer, onlineFrom } = parts.risk;
     const values = learner.values();
     const state = learner.state();
+    const online = buffer.rowsFrom(onlineFrom);
     putList(tensors, 'risk.critic', values.critic);
     putList(tensors, 'risk.recovery', values.recovery);
     if (state.targetValues) putList(tensors, 'risk.target', state.targetValues);
     Object.assign(tensors, {
-      'online.obs': Float32Array.from(online.obs),
-      'online.action': Float32Array.from(online.action),
-      'online.nextObs': Float32Array.from(online.nextObs),
+      'online.obs': online.obs,
+      'online.action': online.action,
+      'online.nextObs': online.nextObs,
       'online.constraint': Float32Array.from(online.constraint),
       'online.done': Float32Array.from(online.done),
     });
@@ -74,7 +77,7 @@ export interface LoadedRunState {
   readonly streams: RunStreams;
   readonly sac: SacValues;
   readonly replay: TaskReplay;
-  readonly risk: { readonly critic: Float32Array[]; readonly recovery: Float32Array[]; readonly state: RiskLearnerState; readonly online: OnlineRiskData } | null;
+  readonly risk: { readonly critic: Float32Array[]; readonly recovery: Float32Array[]; readonly state: RiskLearnerState; readonly online: Transitions } | null;
 }
 
 /** Reads a checkpoint written by `saveRunState` for networks of the given shapes. */
@@ -109,17 +112,25 @@ export function loadRunState(
   let risk: LoadedRunState['risk'] = null;
   if (meta.risk) {
     if (!shapes.riskCritic || !shapes.recovery) throw new Error(`checkpoint ${dir} holds a risk critic, but this run has none`);
-    const online = new OnlineRiskData(sizes.observationSize, sizes.actionSize);
-    const [obs, action, nextObs, constraint, done] = ['online.obs', 'online.action', 'online.nextObs', 'online.constraint', 'online.done'].map(column);
-    for (let i = 0; i < meta.risk.online; i++) {
-      online.add({
-        obs: obs.subarray(i * sizes.observationSize, (i + 1) * sizes.observationSize),
-        action: action.subarray(i * sizes.actionSize, (i + 1) * sizes.actionSize),
-        nextObs: nextObs.subarray(i * sizes.observationSize, (i + 1) * sizes.observationSize),
-        constraint: constraint[i] === 1 ? 1 : 0,
-        done: done[i] === 1,
-      });
-    }
+    const n = meta.risk.online;
+    const [d, k] = [sizes.observationSize, sizes.actionSize];
+    const sized = (name: string, width: number) => {
+      const t = column(name);
+      if (t.length !== n * width) throw new Error(`checkpoint ${dir}: ${name} holds ${t.length} values, ${n} online transitions need ${n * width}`);
+      return t;
+    };
+    const online: Transitions = {
+      size: n,
+      observationSize: d,
+      actionSize: k,
+      obs: sized('online.obs', d),
+      action: sized('online.action', k),
+      reward: new Float32Array(n),
+      nextObs: sized('online.nextObs', d),
+      constraint: Uint8Array.from(sized('online.constraint', 1)),
+      done: Uint8Array.from(sized('online.done', 1)),
+      envId: new Int32Array(n),
+    };
     risk = {
       critic: takeList(tensors, 'risk.critic', shapes.riskCritic),
       recovery: takeList(tensors, 'risk.recovery', shapes.recovery),

@@ -9,14 +9,14 @@ import { parseConfig, Shield, shieldOptions } from '../../runtime/index.js';
 import { getDomain, Rng, type Env } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { collect } from '../../training/collect/index.js';
-import { ReplayBuffer, type Dataset } from '../../training/data/index.js';
+import { ReplayBuffer, type Dataset, type Transitions } from '../../training/data/index.js';
 import { readModelBundle } from '../../training/model-bundle.js';
 import { checkpointExists } from '../../training/checkpoint.js';
 import { loadAdam } from '../../training/phases.js';
 import { RiskLearner, type RiskLearnerState } from '../../training/risk-learner.js';
 import { Sac, TaskReplay } from '../../training/sac.js';
 import { liveShieldModels } from './live-models.js';
-import { OnlineRiskData, runEpisode, STREAM_NAMES, type Counters, type OnlineLoop, type RunStreams, type SafetyParts } from './online-loop.js';
+import { runEpisode, STREAM_NAMES, type Counters, type OnlineLoop, type RunStreams, type SafetyParts } from './online-loop.js';
 import { appendEpisode, CHECKPOINT_DIR, EPISODES_FILE, readEpisodes, readRunMeta, runDir, truncateEpisodes, writeRunMeta, type EpisodeRecord, type RunMeta } from './records.js';
 import { loadRunState, saveRunState } from './run-state.js';
 import { paperEpisodes, paperTestSize, riskUpdateSettings, sacSettings, type ExperimentSettings } from './settings.js';
@@ -84,7 +84,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
   let replay = new TaskReplay(env.observationSpace.size, env.actionSpace.size, sacConfig.replayCapacity);
   let streams = Object.fromEntries(STREAM_NAMES.map((n) => [n, rng.fork(n)])) as unknown as RunStreams;
   let counters: Counters = { episodes: 0, steps: 0, sacUpdates: 0, riskUpdates: 0 };
-  let riskStart: { critic: Float32Array[]; recovery: Float32Array[]; state: RiskLearnerState | undefined; online: OnlineRiskData } | null = null;
+  let riskStart: { critic: Float32Array[]; recovery: Float32Array[]; state: RiskLearnerState | undefined; online: Transitions | null } | null = null;
   if (bundle) {
     const { models, phaseState } = bundle;
     // Multi-Task's phases continue one pair of Adam optimizers (spec 5.3); the bundle carries them.
@@ -96,7 +96,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
             targetValues: null,
           }
         : undefined;
-    riskStart = { critic: models.criticValues, recovery: models.recoveryValues, state: continued, online: new OnlineRiskData(env.observationSpace.size, env.actionSpace.size) };
+    riskStart = { critic: models.criticValues, recovery: models.recoveryValues, state: continued, online: null };
   }
 
   const checkpoint = join(dir, CHECKPOINT_DIR);
@@ -136,18 +136,14 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
     const learner = new RiskLearner(bundle.models.critic, riskStart.critic, bundle.models.recovery, riskStart.recovery, riskUpdateSettings(bundle.models.spec.method, s), riskStart.state);
     const buffer = new ReplayBuffer(env.observationSpace.size, env.actionSpace.size, RISK_BUFFER_CAPACITY);
     buffer.pushAll(dTest.transitions);
-    const online = riskStart.online;
-    for (let i = 0; i < online.size; i++) {
-      const [d, k] = [env.observationSpace.size, env.actionSpace.size];
-      buffer.push({ obs: online.obs.slice(i * d, (i + 1) * d), action: online.action.slice(i * k, (i + 1) * k), reward: 0, nextObs: online.nextObs.slice(i * d, (i + 1) * d), constraint: online.constraint[i] as 0 | 1, done: online.done[i] as 0 | 1 });
-    }
+    if (riskStart.online) buffer.pushAll(riskStart.online);
     const models = liveShieldModels(bundle.manifest, learner, streams.gate);
     const shield = new Shield(models, shieldOptions(parseConfig({ bundle: s.bundle!, shield: { eps_safe: s.epsRisk } }).shield, models));
-    safety = { learner, shield, buffer, online, posFraction: s.posFraction };
+    safety = { learner, shield, buffer, onlineFrom: dTest.transitions.size, posFraction: s.posFraction };
   }
 
   const loop: OnlineLoop = { env, sac, replay, safety, streams, counters, startSteps: s.startSteps, batchSize: s.batchSize };
-  const save = () => saveRunState(checkpoint, { sac, replay, risk: safety ? { learner: safety.learner, online: safety.online } : null, streams, counters });
+  const save = () => saveRunState(checkpoint, { sac, replay, risk: safety ? { learner: safety.learner, buffer: safety.buffer, onlineFrom: safety.onlineFrom } : null, streams, counters });
   try {
     while (counters.episodes < s.episodes) {
       const t0 = performance.now();

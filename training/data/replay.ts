@@ -33,6 +33,7 @@ export class ReplayBuffer {
   #size = 0;
   /** Next slot to write once the buffer is full (the oldest transition). */
   #oldest = 0;
+  #overwritten = false;
   /** Slot lists by constraint value, and each slot's position in its list. */
   #bySlot: [Int32Array, Int32Array];
   #counts: [number, number] = [0, 0];
@@ -82,6 +83,13 @@ export class ReplayBuffer {
     for (let i = 0; i < t.size; i++) this.#put(t, i);
   }
 
+  /** Copies of the transitions pushed from the `start`-th on, in order; only while none has been overwritten. */
+  rowsFrom(start: number): Transitions {
+    if (this.#overwritten) throw new RangeError('the replay buffer is full and has overwritten its first transitions: no longer in push order');
+    if (!Number.isInteger(start) || start < 0 || start > this.#size) throw new RangeError(`start must be an integer in [0, ${this.#size}], got ${start}`);
+    return takeRows(this.#store, Int32Array.from({ length: this.#size - start }, (_, i) => start + i));
+  }
+
   /** `batchSize` transitions drawn uniformly without replacement (the whole buffer if it holds fewer). */
   sample(rng: Rng, batchSize: number): TransitionBatch {
     checkBatchSize(batchSize);
@@ -120,6 +128,7 @@ export class ReplayBuffer {
     } else {
       slot = this.#oldest;
       this.#oldest = (this.#oldest + 1) % this.capacity;
+      this.#overwritten = true;
       this.#unindex(slot);
     }
     copyRow(src, row, this.#store, slot);

@@ -110,6 +110,20 @@ describe('ReplayBuffer', () => {
     assert.ok(rows(b).every((i, j) => (i % 3 === 0) === (b.constraint[j] === 1)));
   });
 
+  it('hands back the transitions pushed from a given one on, in order, until it has overwritten one', () => {
+    const buffer = new ReplayBuffer(1, 1, 3000);
+    for (let i = 0; i < 2500; i++) buffer.push({ obs: [i], action: [-i], reward: i, nextObs: [i + 1], constraint: i % 7 === 0 ? 1 : 0, done: i % 7 === 0 });
+    const tail = buffer.rowsFrom(2000);
+    assert.equal(tail.size, 500);
+    assert.deepEqual(Array.from(tail.obs.subarray(0, 3)), [2000, 2001, 2002]);
+    assert.deepEqual(Array.from(tail.action.subarray(497)), [-2497, -2498, -2499]);
+    assert.deepEqual(Array.from(tail.constraint.subarray(0, 10)), [0, 0, 1, 0, 0, 0, 0, 0, 0, 1], '2002 and 2009 are multiples of 7');
+    assert.equal(buffer.rowsFrom(2500).size, 0);
+    assert.throws(() => buffer.rowsFrom(2501), /start must be an integer in \[0, 2500\]/);
+    for (let i = 0; i < 501; i++) buffer.push({ obs: [0], action: [0], reward: 0, nextObs: [0], constraint: 0, done: 0 });
+    assert.throws(() => buffer.rowsFrom(0), /overwritten/);
+  });
+
   it('refuses transitions it cannot store', () => {
     const buffer = new ReplayBuffer(2, 1);
     assert.throws(() => buffer.push({ obs: [0, Number.NaN], action: [0], reward: 0, nextObs: [0, 0], constraint: 0, done: 0 }), /obs\[1\] is NaN/);
