@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the shipped bundles of one domain at the paper's settings:
 #   models/<domain>-rrl, models/<domain>-multitask, models/<domain>-mesa, and their calibration plot.
-# Usage: [JOBS=n] models/build.sh <domain> [seed] [work-folder]
+# Usage: [JOBS=n] [ENVS=n] models/build.sh <domain> [seed] [work-folder]
 #   JOBS (default: the number of cores): datasets built at a time; above 1, MESA trains beside the others.
+#   ENVS (default: the paper's count): use only the first n training environments (a reduced scale).
 # Long: MESA's 10,000-15,000 second-order meta-iterations take about an hour on 2 cores (wasm).
 # Interrupted runs continue where they stopped (checkpoints in the work folder, --resume).
 set -euo pipefail
@@ -16,7 +17,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 if [ ! -f "$work/data/manifest.json" ]; then
   log "collect"
-  $cli collect --domain "$domain" --out "$work/data" --seed "$seed" --held-out 5000 --jobs "${JOBS:-$(nproc)}" $([ -d "$work/data" ] && echo --resume || true)
+  $cli collect --domain "$domain" --out "$work/data" --seed "$seed" --held-out 5000 --jobs "${JOBS:-$(nproc)}" ${ENVS:+--envs "$ENVS"} $([ -d "$work/data" ] && echo --resume || true)
 fi
 resume() { [ -d "$1.checkpoint" ] && echo --resume || true; }
 
