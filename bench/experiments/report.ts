@@ -156,7 +156,8 @@ export function domainPlotSpec(domain: DomainId, summaries: readonly MethodSumma
   } as unknown as TopLevelSpec;
 }
 
-const fmt = (m: MeanSe | null, digits = 1) => (m ? `${m.mean.toFixed(digits)} ± ${m.se.toFixed(digits)}` : '-');
+/** `mean ± s.e.`; a single value has no standard error and is shown alone. */
+const fmt = (m: MeanSe | null, digits = 1) => (m ? (m.n > 1 ? `${m.mean.toFixed(digits)} ± ${m.se.toFixed(digits)}` : m.mean.toFixed(digits)) : '-');
 
 /** Sentences comparing MESA with each other method, from the numbers (difference and standard errors). */
 export function domainVerdict(summaries: readonly MethodSummary[]): string[] {
@@ -168,9 +169,10 @@ export function domainVerdict(summaries: readonly MethodSummary[]): string[] {
       const a = mesa.cumulativeViolations;
       const b = m.cumulativeViolations;
       const word = a.mean < b.mean ? 'fewer cumulative violations than' : a.mean > b.mean ? 'more cumulative violations than' : 'as many cumulative violations as';
-      const separated = Math.abs(a.mean - b.mean) > a.se + b.se ? 'beyond' : 'within';
+      const separated =
+        a.n < 2 || b.n < 2 ? 'one seed on a side: no standard error to judge it by' : Math.abs(a.mean - b.mean) > a.se + b.se ? 'difference beyond the summed standard errors' : 'difference within the summed standard errors';
       const r = mesa.finalReturn && m.finalReturn ? `; final return ${fmt(mesa.finalReturn)} against ${fmt(m.finalReturn)}` : '';
-      return `MESA: ${word} ${LABELS[m.method]} (${fmt(a)} against ${fmt(b)}, difference ${separated} the summed standard errors)${r}.`;
+      return `MESA: ${word} ${LABELS[m.method]} (${fmt(a)} against ${fmt(b)}, ${separated})${r}.`;
     });
 }
 

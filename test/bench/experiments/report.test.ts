@@ -39,4 +39,11 @@ describe('experiment report', () => {
     const [line] = domainVerdict([rrl, mesa]);
     assert.match(line, /^MESA: fewer cumulative violations than RRL \(0\.5 ± 0\.5 against 2\.0 ± 0\.0, difference beyond the summed standard errors\)/);
   });
+
+  it('claims no separation from a single seed', () => {
+    const mesa = summarizeMethod('mesa', [run(0, [[-1, false], [-1, false]])]);
+    const rrl = summarizeMethod('rrl', [run(0, [[-1, true], [-1, true]], 'rrl')]);
+    const [line] = domainVerdict([rrl, mesa]);
+    assert.match(line, /^MESA: fewer cumulative violations than RRL \(0\.0 against 2\.0, one seed on a side: no standard error to judge it by\)/);
+  });
 });
