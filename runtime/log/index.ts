@@ -19,5 +19,4 @@ export { SHIELD_MAPPING, loadMapping, mappingSchema, parseMapping } from './mapp
 export type { LogMapping, RosbagMapping, ShieldMapping } from './mapping.js';
 export { describeImport, importLogs } from './import.js';
 export { DEFAULT_MAX_GAP_MS, TickPairer } from './pair-ticks.js';
-export type { PairingTick } from './pair-ticks.js';
 export type { LogFileReport, LogImportOptions, LogImportReport } from './import.js';
