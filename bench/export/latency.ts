@@ -4,6 +4,7 @@
  * into dense layers. Prints p50/p90/p99 of `session.run` over N runs after a warm-up, with ORT's
  * default threading and with one intra-op thread. Usage: node dist/bench/export/latency.js [--runs N]
  */
+import { benchArgs } from '../bench-args.js';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
@@ -11,9 +12,9 @@ import { Rng } from '../../sim/index.js';
 import { SafetyCritic, type CriticArchitecture } from '../../training/critic.js';
 import { criticToOnnx } from '../../training/export/index.js';
 
-const runsArg = process.argv.indexOf('--runs');
-const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 5000;
-if (!Number.isSafeInteger(runs) || runs <= 0) throw new Error('--runs needs a positive whole number');
+const { runs } = benchArgs('Single-sample onnxruntime-node latency of exported critics (obs 2, act 2).', {
+  runs: { default: 5000, min: 1, help: 'timed session.run calls per row' },
+});
 const WARMUP = 500;
 const [OBS, ACT] = [2, 2];
 

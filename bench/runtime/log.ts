@@ -11,6 +11,7 @@
  *
  * Usage: node dist/bench/runtime/log.js [--records N]
  */
+import { benchArgs } from '../bench-args.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { TickRecord } from '../../runtime/index.js';
 import { TransitionLogWriter, readTransitionLog, type TransitionLogConfig } from '../../runtime/log/index.js';
 
-const recordsArg = process.argv.indexOf('--records');
-const records = recordsArg >= 0 ? Number(process.argv[recordsArg + 1]) : 100_000;
-if (!Number.isSafeInteger(records) || records <= 0) throw new Error('--records needs a positive whole number');
+const { records } = benchArgs('Cost of the MCAP transition log on the control loop (obs 2/act 2 and obs 43/act 8).', {
+  records: { default: 100_000, min: 1, help: 'ticks appended per row' },
+});
 const WARMUP = 5_000;
 
 let longestGcMs = 0;

@@ -10,8 +10,8 @@
  *          [--broker embedded|mosquitto|all|<url>]
  * Mosquitto is spawned on a free 127.0.0.1 port when it is installed (with set_tcp_nodelay).
  */
+import { benchArgs } from '../bench-args.js';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { Decision } from '../../runtime/index.js';
 import {
   InprocTransport,
@@ -25,24 +25,14 @@ import {
 } from '../../runtime/transport/index.js';
 import { findMosquitto, mosquittoHarness } from '../../test/support/mqtt.js';
 
-const { values: args } = parseArgs({
-  options: {
-    ticks: { type: 'string', default: '10000' },
-    warmup: { type: 'string', default: '2000' },
-    obs: { type: 'string', default: '43' },
-    act: { type: 'string', default: '8' },
-    broker: { type: 'string', default: 'all' },
-  },
+const args = benchArgs('Loopback round trip (state in -> command out) of the in-process and MQTT transports.', {
+  ticks: { default: 10_000, min: 1, help: 'timed round trips per row' },
+  warmup: { default: 2000, min: 0, help: 'untimed round trips first' },
+  obs: { default: 43, min: 1, help: 'observation size' },
+  act: { default: 8, min: 1, help: 'action size' },
+  broker: { default: 'all', choices: null, help: 'embedded, mosquitto, all, or a broker URL' },
 });
-const count = (name: string, v: string, min: number) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} needs a whole number >= ${min}, got ${v}`);
-  return n;
-};
-const ticks = count('ticks', args.ticks, 1);
-const warmup = count('warmup', args.warmup, 0);
-const obsSize = count('obs', args.obs, 1);
-const actSize = count('act', args.act, 1);
+const { ticks, warmup, obs: obsSize, act: actSize } = args;
 
 const trivialGate: Gate = {
   decide: (_obs, proposed): Decision => ({ action: proposed!.values as Float64Array, source: 'task', risk: 0, reason: 'risk-acceptable', threshold: 1 }),

@@ -3,12 +3,13 @@
  * steps per second (mj_step on the same model, random controls) for the MuJoCo domains, all measured
  * in one process. Usage: npm run bench:sim [-- --steps N]
  */
+import { benchArgs } from '../bench-args.js';
 import { MujocoSim } from '../../sim/mujoco/index.js';
 import { Rng, listDomains, randomPolicy, type Env } from '../../sim/index.js';
 
-const stepsArg = process.argv.indexOf('--steps');
-const steps = stepsArg >= 0 ? Number(process.argv[stepsArg + 1]) : 20_000;
-if (!Number.isSafeInteger(steps) || steps <= 0) throw new Error('--steps needs a positive whole number');
+const { steps } = benchArgs('Environment steps per second of every domain under a random policy, and raw MuJoCo steps per second.', {
+  steps: { default: 20_000, min: 1, help: 'timed steps per domain' },
+});
 
 function timeSeconds(run: (n: number) => void): number {
   run(Math.min(2000, steps)); // MuJoCo's WASM code runs several times slower until the engine has warmed up

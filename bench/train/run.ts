@@ -5,6 +5,7 @@
  * for the plain 2 x 256 MLP critic (the shapes of the PyTorch reference figures) and for MESA's
  * reference 3 x 100 weight-transform critic. Usage: npm run bench:train [-- --repeats N]
  */
+import { benchArgs } from '../bench-args.js';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
@@ -22,8 +23,9 @@ const ACT = 4;
 const BATCH = 256;
 const TASKS = 5;
 
-const repeatsArg = process.argv.indexOf('--repeats');
-const repeats = repeatsArg >= 0 ? Number(process.argv[repeatsArg + 1]) : 30;
+const { repeats } = benchArgs('ms per safety-critic step and per MAML meta-iteration on the TensorFlow.js backend, as ratios to PyTorch.', {
+  repeats: { default: 30, min: 1, help: 'timed repeats per figure (the median is printed)' },
+});
 
 function randomBatch(rng: Rng): TensorBatch {
   const u = (n: number) => Float32Array.from({ length: n }, () => rng.uniformIn(-1, 1));

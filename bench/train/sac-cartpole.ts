@@ -5,17 +5,16 @@
  * (the paper's training datasets: about 4.5K of 20K).
  * Usage: node dist/bench/train/sac-cartpole.js [--episodes N] [--seed S]
  */
+import { benchArgs } from '../bench-args.js';
 import { getDomain, Rng } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { runSac } from '../../training/sac-loop.js';
 import { sacConfig } from '../../training/sac.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const episodes = arg('--episodes', 20);
-const seed = arg('--seed', 0);
+const { episodes, seed } = benchArgs('A real SAC run on the Cartpole-Length test environment (L = 1.0), as dataset collection makes it.', {
+  episodes: { default: 20, min: 1, help: '200-step episodes' },
+  seed: { default: 0, min: 0, help: 'RNG seed' },
+});
 
 const backend = await initTrainingBackend();
 console.log(`command: node dist/bench/train/sac-cartpole.js --episodes ${episodes} --seed ${seed}`);

@@ -6,6 +6,7 @@
  *    to the same sample taken through the batched graph (`SquashedGaussianActor.sample`).
  * Usage: node dist/bench/train/sac.js [--repeats N]
  */
+import { benchArgs } from '../bench-args.js';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, uniformBox } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
@@ -15,8 +16,9 @@ import { medianMs } from './median-ms.js';
 const OBS = 17;
 const ACT = 6;
 
-const repeatsArg = process.argv.indexOf('--repeats');
-const repeats = repeatsArg >= 0 ? Number(process.argv[repeatsArg + 1]) : 50;
+const { repeats } = benchArgs('SAC update and action speed at the reference sizes with HalfCheetah shapes.', {
+  repeats: { default: 50, min: 1, help: 'timed repeats per figure (the median is printed)' },
+});
 
 const backend = await initTrainingBackend();
 console.log(`command: node dist/bench/train/sac.js --repeats ${repeats}`);

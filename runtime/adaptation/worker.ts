@@ -5,7 +5,8 @@
  * hundred updates, checks it, and reports it to the control thread, which swaps it in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { readBundle } from '../../models/format/index.js';
@@ -53,7 +54,22 @@ function candidates(dir: string): { name: string; index: number }[] {
     .sort((a, b) => a.index - b.index);
 }
 
+/**
+ * Training must never take a core from the control thread: on Linux, where the nice value is per
+ * thread, this thread gets the lowest priority. Elsewhere it keeps the process's.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid)) setPriority(tid, constants.priority.PRIORITY_LOW);
+  } catch {
+    // Without /proc the thread keeps the process's priority.
+  }
+}
+
 async function run(s: AdaptationSettings): Promise<void> {
+  lowerThreadPriority();
   await initTrainingBackend();
   const { manifest, models, phaseState } = await readModelBundle(s.bundle);
   const rng = new Rng(s.seed);

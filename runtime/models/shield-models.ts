@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { CRITIC_IO, RECOVERY_IO, describeOnnxIO, readBundle, type Bundle, type Manifest, type OnnxTensorInfo } from '../../models/format/index.js';
 import { CompiledGraph } from './typescript-engine.js';
@@ -16,6 +17,13 @@ export interface ShieldModels {
   recover(observation: Float64Array, out: Float64Array): void | Promise<void>;
   release(): Promise<void>;
 }
+
+/**
+ * One thread per session: the models are a few hundred thousand multiply-adds, so handing them to
+ * onnxruntime's intra-op pool costs more than it saves, and its threads spin on the cores that the
+ * control loop and the adaptation worker need.
+ */
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' };
 
 /** Reads a bundle (hashes checked), checks its models' inputs and outputs against the manifest, and loads them. */
 export async function loadShieldModels(dir: string, engine: Engine = 'onnxruntime'): Promise<ShieldModels> {
@@ -39,7 +47,10 @@ async function modelsFromBundle(bundle: Bundle, engine: Engine): Promise<ShieldM
       release: async () => {},
     };
   }
-  const [critic, recovery] = await Promise.all([ort.InferenceSession.create(bundle.criticOnnx), ort.InferenceSession.create(bundle.recoveryOnnx)]);
+  const [critic, recovery] = await Promise.all([
+    openSession(bundle.criticOnnx, { [CRITIC_IO.inputs[0]]: obs, [CRITIC_IO.inputs[1]]: act }, CRITIC_IO.output, 1),
+    openSession(bundle.recoveryOnnx, { [RECOVERY_IO.input]: obs }, RECOVERY_IO.output, act),
+  ]);
   // Inputs are written into these buffers in place; the tensors wrapping them are reused every call.
   const obsBuffer = new Float32Array(obs);
   const actBuffer = new Float32Array(act);
@@ -48,21 +59,85 @@ async function modelsFromBundle(bundle: Bundle, engine: Engine): Promise<ShieldM
   return {
     manifest,
     engine,
-    async risk(o, a) {
+    risk(o, a) {
       obsBuffer.set(o);
       actBuffer.set(a);
-      const r = await critic.run(feedsCritic);
-      return (r[CRITIC_IO.output].data as Float32Array)[0];
+      const r = critic.run(feedsCritic);
+      return r instanceof Promise ? r.then((v) => v[0]) : r[0];
     },
-    async recover(o, out) {
+    recover(o, out) {
       obsBuffer.set(o);
-      const r = await recovery.run(feedsRecovery);
-      out.set(r[RECOVERY_IO.output].data as Float32Array);
+      const r = recovery.run(feedsRecovery);
+      if (r instanceof Promise) return r.then((v) => void out.set(v));
+      out.set(r);
     },
     release: async () => {
       await Promise.all([critic.release(), recovery.release()]);
     },
   };
+}
+
+type Output = Float32Array;
+type Feeds = Record<string, ort.Tensor>;
+
+/** One model's session: synchronous where the native session could be opened, else the public asynchronous API. */
+interface Session {
+  run(feeds: Feeds): Output | Promise<Output>;
+  release(): Promise<void>;
+}
+
+/** onnxruntime-node's native session class, as its binding module exports it (not the package's public API). */
+interface NativeSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: ort.InferenceSession.SessionOptions): void;
+  run(feeds: Feeds, fetches: Record<string, null>, options: object): Record<string, ort.Tensor | undefined>;
+  dispose(): void;
+}
+
+const nativeSessionClass = ((): (new () => NativeSession) | null => {
+  try {
+    const { binding, initOrt } = createRequire(import.meta.url)('onnxruntime-node/dist/binding.js');
+    initOrt();
+    return typeof binding?.InferenceSession === 'function' ? binding.InferenceSession : null;
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * onnxruntime-node's public `run` defers every call to a `setImmediate`, so each inference waits
+ * for an event-loop turn in which pending I/O callbacks (broker messages, log writes) run first: a
+ * latency tail a 1 kHz gate cannot afford. The native session behind it runs synchronously; it is
+ * used when the installed package exposes it as expected, checked on a probe run of zeros.
+ */
+async function openSession(model: Uint8Array, inputs: Record<string, number>, output: string, outputSize: number): Promise<Session> {
+  const native = nativeSession(model, inputs, output, outputSize);
+  if (native) return native;
+  const session = await ort.InferenceSession.create(model, SESSION_OPTIONS);
+  return {
+    run: async (feeds) => (await session.run(feeds))[output].data as Float32Array,
+    release: () => session.release(),
+  };
+}
+
+function nativeSession(model: Uint8Array, inputs: Record<string, number>, output: string, outputSize: number): Session | null {
+  if (!nativeSessionClass) return null;
+  let session: NativeSession | null = null;
+  try {
+    session = new nativeSessionClass();
+    session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, SESSION_OPTIONS);
+    const fetches = { [output]: null };
+    const outputOf = (r: Record<string, ort.Tensor | undefined>): Output => {
+      const data = r[output]?.data;
+      if (!(data instanceof Float32Array) || data.length !== outputSize) throw new Error(`native session returned no ${outputSize}-value "${output}"`);
+      return data;
+    };
+    outputOf(session.run(Object.fromEntries(Object.entries(inputs).map(([name, size]) => [name, new ort.Tensor('float32', new Float32Array(size), [1, size])])), fetches, {}));
+    const s = session;
+    return { run: (feeds) => outputOf(s.run(feeds, fetches, {})), release: async () => s.dispose() };
+  } catch {
+    session?.dispose();
+    return null;
+  }
 }
 
 function checkIO(dir: string, file: string, io: { inputs: readonly OnnxTensorInfo[]; outputs: readonly OnnxTensorInfo[] }, inputs: Record<string, number>, output: string, outputSize: number): void {

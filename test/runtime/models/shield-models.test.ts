@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { Rng } from '../../../sim/index.js';
+import { loadShieldModels } from '../../../runtime/index.js';
+import { gateBundle } from '../../support/gate-bundle.js';
+
+describe('onnxruntime shield models', () => {
+  it('answer within the call, without waiting for an event-loop turn, and agree with the public onnxruntime session', async () => {
+    const dir = await gateBundle({ random: true });
+    const models = await loadShieldModels(dir, 'onnxruntime');
+    const reference = await ort.InferenceSession.create(readFileSync(join(dir, 'critic.onnx')));
+    const rng = new Rng(5);
+    for (let i = 0; i < 20; i++) {
+      const s = Float64Array.of(rng.uniformIn(-3, 3), rng.uniformIn(-3, 3));
+      const a = Float64Array.of(rng.uniformIn(-1, 1), rng.uniformIn(-1, 1));
+      const risk = models.risk(s, a);
+      assert.equal(typeof risk, 'number', 'risk() returned a promise: inference is deferred to the event loop');
+      const feeds = { observation: new ort.Tensor('float32', Float32Array.from(s), [1, 2]), action: new ort.Tensor('float32', Float32Array.from(a), [1, 2]) };
+      const expected = ((await reference.run(feeds)).risk.data as Float32Array)[0];
+      assert.ok(Math.abs((risk as number) - expected) < 1e-6, `${risk} vs ${expected}`);
+      const out = new Float64Array(2);
+      assert.equal(models.recover(s, out), undefined);
+      assert.ok(out.every(Number.isFinite));
+    }
+    await Promise.all([models.release(), reference.release()]);
+  });
+});
