@@ -3,12 +3,12 @@
  * training dataset), median of 3 runs each, in a temporary folder that is removed afterwards.
  * Reading includes every check (`readDatasetFile`). Usage: node dist/bench/data/load.js [--size N]
  */
-import { benchArgs } from '../bench-args.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../sim/index.js';
 import { makeDataset, readDatasetFile, writeDatasetFile, type Transitions } from '../../training/data/index.js';
+import { benchArgs } from '../bench-args.js';
 
 const { size } = benchArgs('Write and read times of one Ant-sized dataset file (obs 43, act 8), median of 3 runs.', {
   size: { default: 400_000, min: 1, help: 'transitions in the file' },

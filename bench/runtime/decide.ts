@@ -9,16 +9,14 @@
  * (the issue's figure uses 10^6 ticks: about 17 minutes per row; `--rows shipped` runs only the four
  * rows on the shipped bundle, with and without the worker)
  */
-import { benchArgs } from '../bench-args.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Rng, box, packageRoot, uniformBox } from '../../sim/index.js';
+import { Rng, packageRoot } from '../../sim/index.js';
 import { OnlineAdaptation, Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
-import { SafetyCritic, type CriticArchitecture } from '../../training/critic.js';
-import { exportBundle } from '../../training/export/index.js';
-import { RecoveryPolicy } from '../../training/policies.js';
+import { benchArgs } from '../bench-args.js';
+import { syntheticBundle } from '../synthetic-bundle.js';
 
 const args = benchArgs('Shield decision latency over N ticks paced at 1 kHz, onnxruntime and TypeScript engines, with and without the adaptation worker.', {
   ticks: { default: 100_000, min: 1, help: 'decisions per row' },
@@ -27,18 +25,6 @@ const args = benchArgs('Shield decision latency over N ticks paced at 1 kHz, onn
 });
 const { ticks } = args;
 const PERIOD_MS = 1;
-
-async function bundle(architecture: CriticArchitecture, recoveryKind: 'gaussian' | 'deterministic'): Promise<string> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'mesa-bench-')), architecture);
-  const critic = new SafetyCritic(architecture, 2, 2);
-  const recovery = new RecoveryPolicy(recoveryKind, 2, uniformBox(2, -1, 1));
-  await exportBundle(dir, {
-    domain: 'navigation1', critic, criticValues: critic.init(new Rng(1)), recovery, recoveryValues: recovery.init(new Rng(2)),
-    observationSpace: box([-Infinity, -Infinity], [Infinity, Infinity]), actionSpace: uniformBox(2, -1, 1), neutralAction: [0, 0], epsRisk: 0.3, gammaRisk: 0.8,
-    provenance: { method: 'external', datasets: [], iterations: {}, seed: null, command: null },
-  });
-  return dir;
-}
 
 interface Row {
   p50: number;
@@ -123,7 +109,7 @@ console.log(`command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.ro
 console.log(`node ${process.version}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
 const synthetic = args.rows === 'shipped' ? [] : ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const);
 for (const [architecture, kind, label] of synthetic) {
-  const dir = await bundle(architecture, kind);
+  const dir = await syntheticBundle(architecture, kind);
   const ts = await measure(dir, 'typescript');
   print(label, 'typescript', ts, ts);
   print(label, 'onnxruntime', await measure(dir, 'onnxruntime'), ts);

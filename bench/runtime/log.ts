@@ -11,7 +11,6 @@
  *
  * Usage: node dist/bench/runtime/log.js [--records N]
  */
-import { benchArgs } from '../bench-args.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { TickRecord } from '../../runtime/index.js';
 import { TransitionLogWriter, readTransitionLog, type TransitionLogConfig } from '../../runtime/log/index.js';
+import { benchArgs } from '../bench-args.js';
 
 const { records } = benchArgs('Cost of the MCAP transition log on the control loop (obs 2/act 2 and obs 43/act 8).', {
   records: { default: 100_000, min: 1, help: 'ticks appended per row' },

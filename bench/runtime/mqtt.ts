@@ -10,7 +10,6 @@
  *          [--broker embedded|mosquitto|all|<url>]
  * Mosquitto is spawned on a free 127.0.0.1 port when it is installed (with set_tcp_nodelay).
  */
-import { benchArgs } from '../bench-args.js';
 import { cpus, loadavg } from 'node:os';
 import type { Decision } from '../../runtime/index.js';
 import {
@@ -24,6 +23,7 @@ import {
   type ShieldTransport,
 } from '../../runtime/transport/index.js';
 import { findMosquitto, mosquittoHarness } from '../../test/support/mqtt.js';
+import { benchArgs } from '../bench-args.js';
 
 const args = benchArgs('Loopback round trip (state in -> command out) of the in-process and MQTT transports.', {
   ticks: { default: 10_000, min: 1, help: 'timed round trips per row' },

@@ -3,9 +3,9 @@
  * steps per second (mj_step on the same model, random controls) for the MuJoCo domains, all measured
  * in one process. Usage: npm run bench:sim [-- --steps N]
  */
-import { benchArgs } from '../bench-args.js';
 import { MujocoSim } from '../../sim/mujoco/index.js';
 import { Rng, listDomains, randomPolicy, type Env } from '../../sim/index.js';
+import { benchArgs } from '../bench-args.js';
 
 const { steps } = benchArgs('Environment steps per second of every domain under a random policy, and raw MuJoCo steps per second.', {
   steps: { default: 20_000, min: 1, help: 'timed steps per domain' },

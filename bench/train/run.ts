@@ -5,7 +5,6 @@
  * for the plain 2 x 256 MLP critic (the shapes of the PyTorch reference figures) and for MESA's
  * reference 3 x 100 weight-transform critic. Usage: npm run bench:train [-- --repeats N]
  */
-import { benchArgs } from '../bench-args.js';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
@@ -15,6 +14,7 @@ import { createVariablesFrom } from '../../training/nn/module.js';
 import { inverseSoftplus, metaObjective, type TaskEpisode } from '../../training/maml.js';
 import { adam } from '../../training/nn/adam.js';
 import { medianMs } from './median-ms.js';
+import { benchArgs } from '../bench-args.js';
 
 /** PyTorch 2.13 CPU, same shapes, on a machine of this kind (from the issue). */
 const PYTORCH_MS = { step: 1.55, meta: 28 };

@@ -5,11 +5,11 @@
  * (the paper's training datasets: about 4.5K of 20K).
  * Usage: node dist/bench/train/sac-cartpole.js [--episodes N] [--seed S]
  */
-import { benchArgs } from '../bench-args.js';
 import { getDomain, Rng } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { runSac } from '../../training/sac-loop.js';
 import { sacConfig } from '../../training/sac.js';
+import { benchArgs } from '../bench-args.js';
 
 const { episodes, seed } = benchArgs('A real SAC run on the Cartpole-Length test environment (L = 1.0), as dataset collection makes it.', {
   episodes: { default: 20, min: 1, help: '200-step episodes' },

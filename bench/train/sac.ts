@@ -6,12 +6,12 @@
  *    to the same sample taken through the batched graph (`SquashedGaussianActor.sample`).
  * Usage: node dist/bench/train/sac.js [--repeats N]
  */
-import { benchArgs } from '../bench-args.js';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, uniformBox } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { SAC_DEFAULTS, Sac, TaskReplay } from '../../training/sac.js';
 import { medianMs } from './median-ms.js';
+import { benchArgs } from '../bench-args.js';
 
 const OBS = 17;
 const ACT = 6;
