@@ -4,7 +4,7 @@ export { FORMAT_VERSION, ManifestError, encodeManifest, parseManifest } from './
 export type { Manifest, ManifestDraft, Provenance } from './manifest.js';
 export { describeOnnxIO } from './onnx-io.js';
 export type { OnnxIO, OnnxTensorInfo } from './onnx-io.js';
-export { readBundle } from './read-bundle.js';
-export type { Bundle } from './read-bundle.js';
+export { readBundle, readBundleModels } from './read-bundle.js';
+export type { Bundle, BundleModels } from './read-bundle.js';
 export { stageBundle, writeBundle } from './write-bundle.js';
 export type { BundleContents, StagedBundle, TrainingFiles } from './write-bundle.js';

@@ -5,12 +5,16 @@ import { MANIFEST_FILE, sha256Hex } from './layout.js';
 import { ManifestError, parseManifest, type Manifest } from './manifest.js';
 import type { TrainingFiles } from './write-bundle.js';
 
-export interface Bundle {
+/** What running a bundle needs: its manifest and its two models. */
+export interface BundleModels {
   /** The bundle folder, resolved to an absolute path. */
   readonly dir: string;
   readonly manifest: Manifest;
   readonly criticOnnx: Uint8Array;
   readonly recoveryOnnx: Uint8Array;
+}
+
+export interface Bundle extends BundleModels {
   /** The trainable parameters and optimizer state, when the bundle carries them. */
   readonly training: TrainingFiles | null;
 }
@@ -23,6 +27,18 @@ export interface Bundle {
  * reading again after the write gives the new bundle.
  */
 export async function readBundle(dir: string): Promise<Bundle> {
+  return read(dir, true);
+}
+
+/**
+ * `readBundle` without the training files, which the shield never needs: a MESA bundle's training
+ * tensors are megabytes whose hashing would stall the control thread at every candidate swap.
+ */
+export async function readBundleModels(dir: string): Promise<BundleModels> {
+  return read(dir, false);
+}
+
+async function read(dir: string, withTraining: boolean): Promise<Bundle> {
   const target = resolve(dir);
   const fail = (problem: string): never => {
     throw new BundleError(target, problem);
@@ -50,7 +66,7 @@ export async function readBundle(dir: string): Promise<Bundle> {
   }
 
   const { critic, recovery, trainingState, trainingTensors } = manifest.files;
-  const entries = trainingState && trainingTensors ? [critic, recovery, trainingState, trainingTensors] : [critic, recovery];
+  const entries = withTraining && trainingState && trainingTensors ? [critic, recovery, trainingState, trainingTensors] : [critic, recovery];
   const [criticOnnx, recoveryOnnx, state, tensors] = await Promise.all(
     entries.map(async ({ path, sha256 }) => {
       const bytes = await readPart(target, path);

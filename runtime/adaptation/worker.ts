@@ -9,7 +9,7 @@ import { readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { readBundle } from '../../models/format/index.js';
+import { readBundleModels } from '../../models/format/index.js';
 import { Rng, box } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { ReplayBuffer, loadTestDataset } from '../../training/data/index.js';
@@ -164,7 +164,7 @@ async function run(s: AdaptationSettings): Promise<void> {
 async function check(dir: string, models: TrainedModels, heldOut: ReplayBuffer, s: AdaptationSettings): Promise<{ problem: string | null; recall: number | null; parityError: number }> {
   if (heldOut.size === 0) return { problem: 'no held-out transitions to check it on yet', recall: null, parityError: 0 };
   const data = heldOut.sample(new Rng(0), heldOut.size);
-  const { risk, release } = await bundleRisk(await readBundle(dir));
+  const { risk, release } = await bundleRisk(await readBundleModels(dir));
   const onnx = await risk(data.obs, data.action, data.size);
   await release();
   const params = models.criticValues.map((v, i) => tf.tensor(v, [...models.critic.shapes[i]]));

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
-import { CRITIC_IO, RECOVERY_IO, describeOnnxIO, readBundle, type Bundle, type Manifest, type OnnxTensorInfo } from '../../models/format/index.js';
+import { CRITIC_IO, RECOVERY_IO, describeOnnxIO, readBundleModels, type BundleModels, type Manifest, type OnnxTensorInfo } from '../../models/format/index.js';
 import { CompiledGraph } from './typescript-engine.js';
 
 /** `onnxruntime`: onnxruntime-node sessions (the default). `typescript`: the allocation-free interpreter of the same graphs. */
@@ -27,10 +27,10 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads
 
 /** Reads a bundle (hashes checked), checks its models' inputs and outputs against the manifest, and loads them. */
 export async function loadShieldModels(dir: string, engine: Engine = 'onnxruntime'): Promise<ShieldModels> {
-  return modelsFromBundle(await readBundle(dir), engine);
+  return modelsFromBundle(await readBundleModels(dir), engine);
 }
 
-async function modelsFromBundle(bundle: Bundle, engine: Engine): Promise<ShieldModels> {
+async function modelsFromBundle(bundle: BundleModels, engine: Engine): Promise<ShieldModels> {
   const { manifest } = bundle;
   const obs = manifest.observation.size;
   const act = manifest.action.size;

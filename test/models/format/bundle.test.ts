@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { BundleError, readBundle, stageBundle, writeBundle } from '../../../models/format/index.js';
+import { BundleError, readBundle, readBundleModels, stageBundle, writeBundle } from '../../../models/format/index.js';
 import { fakeOnnx, sampleDraft, tempFolder } from '../../support/bundle.js';
 
 describe('model bundle: write and read', () => {
@@ -25,6 +25,20 @@ describe('model bundle: write and read', () => {
     assert.deepEqual({ ...bundle.manifest, files: undefined }, { ...sampleDraft('v1'), files: undefined });
     assert.match(bundle.manifest.files.critic.sha256, /^[0-9a-f]{64}$/);
     assert.deepEqual((await readdir(dir)).sort(), ['critic.onnx', 'manifest.json', 'recovery.onnx']);
+  });
+
+  it('reads only what running needs with readBundleModels: damaged training files stop training, not the shield', async () => {
+    const training = { state: new TextEncoder().encode('{"step":1}'), tensors: new Uint8Array(1 << 20).fill(7) };
+    await writeBundle(dir, { manifest: sampleDraft('v1'), criticOnnx: fakeOnnx('v1 critic'), recoveryOnnx: fakeOnnx('v1 recovery'), training });
+    assert.deepEqual((await readBundle(dir)).training, training);
+    const tensorsPath = join(dir, (await readBundle(dir)).manifest.files.trainingTensors!.path);
+    await writeFile(tensorsPath, new Uint8Array(1 << 20).fill(8));
+    await assert.rejects(readBundle(dir), /does not match its sha256/);
+    const models = await readBundleModels(dir);
+    assert.deepEqual(models.criticOnnx, fakeOnnx('v1 critic'));
+    assert.deepEqual(models.recoveryOnnx, fakeOnnx('v1 recovery'));
+    await writeFile(join(dir, 'critic.onnx'), fakeOnnx('tampered'));
+    await assert.rejects(readBundleModels(dir), /critic\.onnx does not match its sha256/);
   });
 
   it('keeps infinite observation bounds through JSON as "-inf" / "inf"', async () => {
