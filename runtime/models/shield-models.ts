@@ -135,8 +135,17 @@ function nativeSession(model: Uint8Array, inputs: Record<string, number>, output
     const s = session;
     return { run: (feeds) => outputOf(s.run(feeds, fetches, {})), release: async () => s.dispose() };
   } catch {
-    session?.dispose();
+    disposeQuietly(session);
     return null;
+  }
+}
+
+/** Frees a native session that failed its probe; a failure to free it must not stop the fallback. */
+function disposeQuietly(session: NativeSession | null): void {
+  try {
+    session?.dispose();
+  } catch {
+    // The public API's session is used instead; this one is dropped either way.
   }
 }
 
