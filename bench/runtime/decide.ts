@@ -2,9 +2,9 @@
  * Shield decision latency: p50/p99/p99.9/max over N ticks paced at 1 kHz in one process, for the
  * onnxruntime engine and the plain-TypeScript engine on the same weights, as ratios to the
  * TypeScript engine measured in the same run. Counts ticks whose decision finished after the next
- * tick was due (missed 1 ms deadlines), the event loop's turn between ticks included. The last rows repeat the measurement on a shipped bundle
- * while the online-adaptation worker trains on the ticks' transitions in its thread, swapping its
- * accepted candidates into the shield as it goes.
+ * tick was due (missed 1 ms deadlines), the event loop's turn between ticks included. The last
+ * rows repeat the measurement on a shipped bundle while the online-adaptation worker trains on the
+ * ticks' transitions in its thread, swapping its accepted candidates into the shield as it goes.
  * Usage: npm run bench:runtime [-- --ticks N --rows synthetic|shipped|all --bundle NAME]
  * (the issue's figure uses 10^6 ticks: about 17 minutes per row; `--rows shipped` runs only the four
  * rows on the shipped bundle, with and without the worker)
