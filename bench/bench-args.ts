@@ -5,14 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 
-export type OptionSpec = { default: number; min: number; help: string } | { default: string; choices: readonly string[] | null; help: string };
+type OptionSpec = { default: number; min: number; help: string } | { default: string; choices: readonly string[] | null; help: string };
 type Values<S extends Record<string, OptionSpec>> = { [K in keyof S]: S[K]['default'] };
 
 export class BenchArgsError extends Error {}
 
-export function usageText(description: string, spec: Record<string, OptionSpec>): string {
+function usageText(description: string, spec: Record<string, OptionSpec>): string {
   const lines = Object.entries(spec).map(([name, o]) => {
-    const kind = typeof o.default === 'number' ? `N >= ${(o as { min: number }).min}` : ((o as { choices: readonly string[] | null }).choices?.join('|') ?? 'TEXT');
+    const kind = 'min' in o ? `N >= ${o.min}` : (o.choices?.join('|') ?? 'TEXT');
     return `  --${name} ${kind}`.padEnd(36) + ` ${o.help} (default ${o.default})`;
   });
   return `${description}\n\nOptions:\n${lines.join('\n')}\n  --help`;
@@ -34,15 +34,13 @@ export function parseBenchArgs<S extends Record<string, OptionSpec>>(spec: S, ar
   const out: Record<string, number | string> = {};
   for (const [name, o] of Object.entries(spec)) {
     const raw = parsed[name] as string | undefined;
-    if (typeof o.default === 'number') {
-      const min = (o as { min: number }).min;
+    if ('min' in o) {
       const n = raw === undefined ? o.default : Number(raw);
-      if (!Number.isSafeInteger(n) || n < min) throw new BenchArgsError(`--${name} needs a whole number >= ${min}, got ${raw}`);
+      if (!Number.isSafeInteger(n) || n < o.min) throw new BenchArgsError(`--${name} needs a whole number >= ${o.min}, got ${raw}`);
       out[name] = n;
     } else {
-      const choices = (o as { choices: readonly string[] | null }).choices;
       const v = raw ?? o.default;
-      if (choices && !choices.includes(v)) throw new BenchArgsError(`--${name} is one of ${choices.join(', ')}, got ${v}`);
+      if (o.choices && !o.choices.includes(v)) throw new BenchArgsError(`--${name} is one of ${o.choices.join(', ')}, got ${v}`);
       out[name] = v;
     }
   }

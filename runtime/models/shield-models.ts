@@ -93,6 +93,9 @@ interface NativeSession {
   dispose(): void;
 }
 
+/** Run options of every native call (none), made once: the call is on the control path. */
+const RUN_OPTIONS = {};
+
 const nativeSessionClass = ((): (new () => NativeSession) | null => {
   try {
     const { binding, initOrt } = createRequire(import.meta.url)('onnxruntime-node/dist/binding.js');
@@ -131,9 +134,9 @@ function nativeSession(model: Uint8Array, inputs: Record<string, number>, output
       if (!(data instanceof Float32Array) || data.length !== outputSize) throw new Error(`native session returned no ${outputSize}-value "${output}"`);
       return data;
     };
-    outputOf(session.run(Object.fromEntries(Object.entries(inputs).map(([name, size]) => [name, new ort.Tensor('float32', new Float32Array(size), [1, size])])), fetches, {}));
+    outputOf(session.run(Object.fromEntries(Object.entries(inputs).map(([name, size]) => [name, new ort.Tensor('float32', new Float32Array(size), [1, size])])), fetches, RUN_OPTIONS));
     const s = session;
-    return { run: (feeds) => outputOf(s.run(feeds, fetches, {})), release: async () => s.dispose() };
+    return { run: (feeds) => outputOf(s.run(feeds, fetches, RUN_OPTIONS)), release: async () => s.dispose() };
   } catch {
     disposeQuietly(session);
     return null;
