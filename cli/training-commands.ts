@@ -218,7 +218,7 @@ function adaptCommand(): Command {
     .option('--iterations <n>', "adaptation iterations (default: the paper's phase-2 count for the domain)", integerIn(1))
     .option('--batch-size <n>', "batch size (default: the paper's)", integerIn(1))
     .option('--seed <s>', 'seed of sampling', integerIn(0, 2 ** 31 - 1), 0)
-    .option('--lr <rate>', "Adam learning rate (default: the reference's, 1e-3 for MESA and 3e-4 otherwise)", unitInterval)
+    .option('--lr <rate>', "Adam learning rate of critic and recovery policy (default: MESA 1e-4 for the critic and 1e-3 for the recovery policy, otherwise 3e-4 for both)", unitInterval)
     .option('--checkpoint <dir>', 'checkpoint folder (default: <out>.checkpoint); removed after success')
     .option('--resume', 'continue from the checkpoint folder');
   return command.action(async (o: { bundle: string; data?: string; fromLog?: string[]; mapping?: string; out: string; iterations?: number; batchSize?: number; seed: number; lr?: number; checkpoint?: string; resume?: boolean }) => {
@@ -244,7 +244,7 @@ function adaptCommand(): Command {
     const stop = interruptible();
     const bar = progressReporter(`adapt ${models.spec.method}`);
     const result = await adapt(
-      { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed, ...(o.lr ? { lr: o.lr } : {}) },
+      { models, phaseState, data: sourceOf([data.transitions], s.posFraction), gammaRisk: s.gammaRisk, iterations, batchSize: o.batchSize ?? s.phase2Batch, seed: o.seed, ...(o.lr ? { rates: { criticLr: o.lr, recoveryLr: o.lr } } : {}) },
       { checkpointDir, resume: o.resume === true, signal: stop.signal, onProgress: (p) => bar.update(p.iteration, p.total, formatStats(p.stats)) },
     ).finally(() => (bar.stop(), stop.dispose()));
     if (!result.completed) {

@@ -184,7 +184,7 @@ export function metaStep(
   return { ...stats, tasks: distinct.length, recoveryLoss };
 }
 
-/** One step of pi_rec towards lower risk: minimise mean Q_risk(s, pi_rec(s) + noise). */
+/** One step of pi_rec towards lower risk under the un-adapted critic theta (the policy's `loss`). */
 export function recoveryStep(
   learner: Pick<MetaLearner, 'critic' | 'theta' | 'recovery' | 'recoveryParams'>,
   batch: ReturnType<BatchSource['sample']>,
@@ -194,7 +194,7 @@ export function recoveryStep(
   return tf.tidy(() => {
     const obs = tf.tensor2d(batch.obs, [batch.size, batch.observationSize]);
     const { value, grads } = tf.variableGrads(
-      () => tf.mean(learner.critic.risk(learner.theta, obs, learner.recovery.sample(learner.recoveryParams, obs, rng))) as tf.Scalar,
+      () => learner.recovery.loss(learner.recoveryParams, obs, (a) => learner.critic.risk(learner.theta, obs, a), rng),
       learner.recoveryParams,
     );
     optimizer.apply(learner.recoveryParams, learner.recoveryParams.map((v) => grads[v.name]));

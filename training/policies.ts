@@ -3,6 +3,7 @@ import type { Box, Rng } from '../sim/index.js';
 import type { DenseStack } from './nn/dense-stack.js';
 import { constantInit } from './nn/init.js';
 import { Mlp } from './nn/mlp.js';
+import { tanh } from './nn/ops.js';
 import { checkObservationScale, foldObservationScale, standardize, type ObservationScale } from './nn/observation-scale.js';
 
 /** Standard-normal noise from the run's RNG, so that every sample is reproducible from the seed. */
@@ -46,6 +47,17 @@ export type RecoveryKind = 'gaussian' | 'deterministic';
 const MIN_LOG_STD = Math.log(1e-6);
 const MESA_NOISE_STD = 0.01;
 
+/**
+ * Weight c of the pre-tanh penalty c * mean(u^2) in the recovery loss, u = the mean's pre-tanh
+ * activation. Not in the reference (deviation D31 in models/README.md): MESA's recovery policy is
+ * trained in phase 1 against the un-adapted meta critic, which drove its outputs to pre-activations
+ * of 10-19 on raw navigation coordinates, where tanh is 1.0 in float32 and no later update (phase 2,
+ * online) can move it, even where the adapted critic ranks the opposite action safest. With the
+ * penalty, u settles where the critic's slope balances 2cu (about 2.5, tanh 0.99, for a slope of 0.2)
+ * and keeps a gradient. The Gaussian policy keeps the reference's loss.
+ */
+const SATURATION_PENALTY: Readonly<Record<RecoveryKind, number>> = { gaussian: 0, deterministic: 1e-3 };
+
 export class RecoveryPolicy {
   readonly body: Mlp;
   readonly names: readonly string[];
@@ -75,17 +87,40 @@ export class RecoveryPolicy {
     return this.kind === 'gaussian' ? [...body, constantInit(Math.log(0.1), this.actionSpace.size)] : body;
   }
 
+  /** The mean's pre-tanh activation u: mean = tanh(u) * scale + offset. */
+  preActivation(params: readonly tf.Tensor[], obs: tf.Tensor2D): tf.Tensor2D {
+    return this.body.forward(params.slice(0, this.body.shapes.length), standardize(obs, this.observationScale), 'linear');
+  }
+
   mean(params: readonly tf.Tensor[], obs: tf.Tensor2D): tf.Tensor2D {
-    const u = this.body.forward(params.slice(0, this.body.shapes.length), standardize(obs, this.observationScale));
-    return tf.add(tf.mul(u, this.scaling.scale), this.scaling.offset) as tf.Tensor2D;
+    return this.#squash(this.preActivation(params, obs));
   }
 
   /** An exploring action: mean + std * eps with eps from `rng` (differentiable in the parameters). */
   sample(params: readonly tf.Tensor[], obs: tf.Tensor2D, rng: Rng): tf.Tensor2D {
-    const noise = normalNoise(rng, obs.shape[0], this.actionSpace.size);
+    return this.#explore(params, this.mean(params, obs), rng);
+  }
+
+  /**
+   * L_rec = mean Q_risk(s, pi_rec(s) + noise) + c * mean(u^2), with `risk` the critic held fixed
+   * and c the kind's saturation penalty.
+   */
+  loss(params: readonly tf.Tensor[], obs: tf.Tensor2D, risk: (action: tf.Tensor2D) => tf.Tensor, rng: Rng): tf.Scalar {
+    const u = this.preActivation(params, obs);
+    const expectedRisk = tf.mean(risk(this.#explore(params, this.#squash(u), rng)));
+    const penalty = SATURATION_PENALTY[this.kind];
+    return (penalty > 0 ? tf.add(expectedRisk, tf.mul(penalty, tf.mean(tf.square(u)))) : expectedRisk) as tf.Scalar;
+  }
+
+  #squash(u: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.mul(tanh(u), this.scaling.scale), this.scaling.offset) as tf.Tensor2D;
+  }
+
+  #explore(params: readonly tf.Tensor[], mean: tf.Tensor2D, rng: Rng): tf.Tensor2D {
+    const noise = normalNoise(rng, mean.shape[0], this.actionSpace.size);
     const std =
       this.kind === 'gaussian' ? tf.exp(tf.maximum(params[params.length - 1], MIN_LOG_STD)) : tf.scalar(MESA_NOISE_STD);
-    return tf.add(this.mean(params, obs), tf.mul(noise, std)) as tf.Tensor2D;
+    return tf.add(mean, tf.mul(noise, std)) as tf.Tensor2D;
   }
 
   fold(values: readonly Float32Array[]): FoldedPolicy {

@@ -5,7 +5,7 @@
  *
  *   y      = c + mask * gamma_risk * Q_target(s', a'),   a' ~ pi_task(. | s')
  *   L_Q    = sum over heads of mean (Q_h(s, a) - y)^2          -> Adam step on the critic
- *   L_rec  = mean Q_risk(s, pi_rec(s) + noise)                  -> Adam step on pi_rec (critic fixed)
+ *   L_rec  = mean Q_risk(s, pi_rec(s) + noise) [+ c mean u^2]   -> Adam step on pi_rec (critic fixed)
  *   Q_target = the online critic ('online'), or a Polyak average of it ('polyak', tau)
  */
 import * as tf from '@tensorflow/tfjs';
@@ -81,10 +81,7 @@ export class RiskLearner {
       const y = riskTarget(critic, this.#targetVars ?? this.criticVars, b, nextAction(b.nextObs, rng), config.gammaRisk);
       const q = tf.variableGrads(() => criticLoss(critic, this.criticVars, b, y), this.criticVars);
       this.#criticOpt.apply(this.criticVars, this.criticVars.map((v) => q.grads[v.name]));
-      const rec = tf.variableGrads(
-        () => tf.mean(critic.risk(this.criticVars, b.obs, recovery.sample(this.recoveryVars, b.obs, rng))) as tf.Scalar,
-        this.recoveryVars,
-      );
+      const rec = tf.variableGrads(() => recovery.loss(this.recoveryVars, b.obs, (a) => critic.risk(this.criticVars, b.obs, a), rng), this.recoveryVars);
       this.#recoveryOpt.apply(this.recoveryVars, this.recoveryVars.map((v) => rec.grads[v.name]));
       return tf.stack([q.value, rec.value]);
     });

@@ -37,15 +37,23 @@ export const LEARNING_RATES = {
   /** Plain critic and Gaussian recovery policy (RRL, Multi-Task). */
   plain: 3e-4,
   /**
-   * MESA's critic and recovery policy in phases 2 and 3 (fresh Adam). The reference uses 1e-3;
-   * measured here, 100 phase-2 steps at 1e-3 saturated the weight-transform critic to a constant
-   * (held-out AUROC 0.483 on navigation1 and 0.500 on navigation2, from 0.891 and 0.971 after
-   * phase 1), because Adam moves all of a layer's latent and map entries at once and the last
-   * layer's latent has unit scale. At 1e-4: 0.776 and 0.974 with the best calibration. `adapt --lr 1e-3`
-   * reproduces the reference.
+   * MESA's critic in phases 2 and 3 (fresh Adam). The reference uses 1e-3; measured here, 100
+   * phase-2 steps at 1e-3 saturated the weight-transform critic to a constant (held-out AUROC 0.483
+   * on navigation1 and 0.500 on navigation2, from 0.891 and 0.971 after phase 1), because Adam
+   * moves all of a layer's latent and map entries at once and the last layer's latent has unit
+   * scale. At 1e-4: 0.776 and 0.974 with the best calibration. `adapt --lr 1e-3` reproduces the reference.
    */
-  mesaFineTune: 1e-4,
+  mesaCritic: 1e-4,
+  /** MESA's recovery policy in phases 2 and 3: the reference's 1e-3 (a plain MLP, unaffected by the above). */
+  mesaRecovery: 1e-3,
 } as const;
+
+/** Adam learning rates of the critic and recovery updates of phases 2 and 3 for a method. */
+export function riskLearningRates(method: 'mesa' | 'multitask' | 'rrl'): { readonly criticLr: number; readonly recoveryLr: number } {
+  return method === 'mesa'
+    ? { criticLr: LEARNING_RATES.mesaCritic, recoveryLr: LEARNING_RATES.mesaRecovery }
+    : { criticLr: LEARNING_RATES.plain, recoveryLr: LEARNING_RATES.plain };
+}
 
 /** Polyak rate of the risk critic's target network (tau_safe). */
 export const TAU_RISK = 0.0002;

@@ -3,7 +3,7 @@
  *   train mesa       phase 1: MAML over the training datasets            (MetaPhase)
  *   train multitask  phase 1: critic + recovery on the pooled training data (RiskPhase)
  *   train rrl        critic + recovery from scratch on the test data      (RiskPhase)
- *   adapt mesa       phase 2: fresh Adam (1e-3), Polyak target network, on the test data
+ *   adapt mesa       phase 2: fresh Adam (critic 1e-4, recovery 1e-3), Polyak target network, on the test data
  *   adapt multitask  phase 2: Adam continued (3e-4), online target, on the test data
  *   adapt rrl        more of its own training, on new data
  * Every phase checkpoints periodically and resumes exactly (values, Adam moments, RNG state).
@@ -15,7 +15,7 @@ import { checkpointExists, readCheckpoint, writeCheckpoint } from './checkpoint.
 import { MAML_DEFAULTS, type MamlConfig } from './maml.js';
 import { createModels, loadModels, modelSpecSchema, saveModels, type Method, type ModelSpec, type ShieldModels } from './models.js';
 import { MetaPhase, RiskPhase, type Phase, type PhaseMeta, type PhaseStats } from './phases.js';
-import { LEARNING_RATES, TAU_RISK } from './settings.js';
+import { LEARNING_RATES, riskLearningRates, TAU_RISK } from './settings.js';
 
 export type PhaseName = 'meta' | 'pooled' | 'test-data' | 'adapt';
 
@@ -173,15 +173,14 @@ export interface AdaptInputs {
   readonly iterations: number;
   readonly batchSize: number;
   readonly seed: number;
-  /** Adam learning rate of critic and recovery policy (default: the reference's per method). */
-  readonly lr?: number;
+  /** Adam learning rates of critic and recovery policy; those not given are `riskLearningRates` of the method's. */
+  readonly rates?: { readonly criticLr?: number; readonly recoveryLr?: number };
 }
 
 export function adapt(inputs: AdaptInputs, control: RunControl = {}): Promise<PhaseResult> {
   const { models, gammaRisk, batchSize } = inputs;
   const mesa = models.spec.method === 'mesa';
-  const lr = inputs.lr ?? (mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain);
-  const config = { gammaRisk, criticLr: lr, recoveryLr: lr, target: mesa ? ('polyak' as const) : ('online' as const), tau: TAU_RISK, batchSize };
+  const config = { gammaRisk, ...riskLearningRates(models.spec.method), ...inputs.rates, target: mesa ? ('polyak' as const) : ('online' as const), tau: TAU_RISK, batchSize };
   const plan: PhasePlan = { name: 'adapt', total: inputs.iterations, build: (m, rng, resume) => new RiskPhase(m, inputs.data, config, rng, resume) };
   const continued = models.spec.method === 'multitask' && inputs.phaseState ? { phaseState: inputs.phaseState } : {};
   return runPlan(plan, { models, ...continued }, models.spec, inputs.seed, control);

@@ -17,7 +17,7 @@ export const demoSettingsSchema = z.object({
   /** MESA phase 1: meta-iterations and the outer Adam learning rate. */
   metaIterations: z.int().min(1),
   metaOuterLr: z.number().positive().max(1),
-  /** Phase 2 on D_test: iterations, batch size and Adam learning rate. */
+  /** Phase 2 on D_test: iterations, batch size and the critic's Adam learning rate (the recovery policy keeps the reference's). */
   adaptIterations: z.int().min(1),
   adaptBatch: z.int().min(1),
   adaptLr: z.number().positive().max(1),
@@ -47,7 +47,7 @@ export const DEFAULT_DEMO: DemoSettings = {
   metaOuterLr: 1e-3,
   adaptIterations: navigation.phase2Iterations,
   adaptBatch: navigation.phase2Batch,
-  adaptLr: LEARNING_RATES.mesaFineTune,
+  adaptLr: LEARNING_RATES.mesaCritic,
   rrlIterations: 500,
   rrlBatch: navigation.rrlBatch,
   standardizeObservations: true,
@@ -77,7 +77,7 @@ export function demoDeviations(s: DemoSettings): string[] {
     out.push(`MESA phase 1: ${s.metaIterations} meta-iterations at outer learning rate ${s.metaOuterLr} (paper: ${navigation.phase1Iterations.toLocaleString('en-US')} at 1e-5)`);
   }
   if (s.adaptIterations !== navigation.phase2Iterations || s.adaptBatch !== navigation.phase2Batch) out.push(`phase 2: ${s.adaptIterations} iterations, batch ${s.adaptBatch} (paper: ${navigation.phase2Iterations}, batch ${navigation.phase2Batch})`);
-  if (s.adaptLr !== 1e-3) out.push(`phase-2 Adam learning rate ${s.adaptLr} (reference code: 1e-3, which saturates the weight-transform critic here; training/settings.ts)`);
+  if (s.adaptLr !== 1e-3) out.push(`phase-2 Adam learning rate of the critic ${s.adaptLr} (reference code: 1e-3, which saturates the weight-transform critic here; training/settings.ts)`);
   if (s.rrlIterations > 0 && s.rrlIterations !== navigation.rrlIterations) out.push(`RRL: ${s.rrlIterations} iterations on D_test (paper: ${navigation.rrlIterations.toLocaleString('en-US')})`);
   if (s.standardizeObservations) out.push('observations standardized inside critic and recovery policy (paper: raw observations)');
   out.push('the shields are fixed during the test episodes (paper, phase 3: critic and recovery policy keep learning online)');

@@ -124,7 +124,7 @@ export async function adaptToRobot(phase1: PhaseResult, data: DemoData, s: DemoS
   const env = await newRobot(data);
   try {
     const result = await adapt(
-      { models: phase1.models, data: testSource(data), gammaRisk: risk.gammaRisk, iterations: s.adaptIterations, batchSize: s.adaptBatch, seed: s.seed, lr: s.adaptLr },
+      { models: phase1.models, data: testSource(data), gammaRisk: risk.gammaRisk, iterations: s.adaptIterations, batchSize: s.adaptBatch, seed: s.seed, rates: { criticLr: s.adaptLr } },
       { onProgress },
     );
     const iterations = { meta: phase1.iterations, adapt: result.iterations };

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DOMAIN_IDS, getDomain, type DomainId } from '../../sim/index.js';
 import { sacConfig, type SacConfig } from '../../training/sac.js';
-import { DOMAIN_SETTINGS, LEARNING_RATES, TAU_RISK } from '../../training/settings.js';
+import { DOMAIN_SETTINGS, riskLearningRates, TAU_RISK } from '../../training/settings.js';
 
 export const EXPERIMENT_METHODS = ['unconstrained', 'rrl', 'multitask', 'mesa'] as const;
 export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
@@ -103,9 +103,9 @@ export function sacSettings(s: ExperimentSettings): SacConfig {
 /**
  * Online updates of the critic and recovery policy (spec 6.2, 3.1/3.2): RRL and Multi-Task at
  * Adam 3e-4 with the online critic in the target; MESA with a Polyak target network, at the
- * learning rate of its phase 2 (the project's 1e-4; training/settings.ts says why not 1e-3).
+ * learning rates of its phase 2 (critic 1e-4, the project's; recovery 1e-3, the reference's;
+ * training/settings.ts says why).
  */
 export function riskUpdateSettings(method: Exclude<ExperimentMethod, 'unconstrained'>, s: ExperimentSettings) {
-  const lr = method === 'mesa' ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain;
-  return { gammaRisk: s.gammaRisk, criticLr: lr, recoveryLr: lr, target: method === 'mesa' ? ('polyak' as const) : ('online' as const), tau: TAU_RISK };
+  return { gammaRisk: s.gammaRisk, ...riskLearningRates(method), target: method === 'mesa' ? ('polyak' as const) : ('online' as const), tau: TAU_RISK };
 }

@@ -17,7 +17,7 @@ import { bundleRisk } from '../../training/eval/index.js';
 import { readModelBundle, writeModelBundle } from '../../training/model-bundle.js';
 import type { ShieldModels as TrainedModels } from '../../training/models.js';
 import { RiskPhase } from '../../training/phases.js';
-import { LEARNING_RATES, TAU_RISK } from '../../training/settings.js';
+import { riskLearningRates, TAU_RISK } from '../../training/settings.js';
 import type { AdaptationSettings, FromWorker, ToWorker, TransitionChunk } from './protocol.js';
 
 const port = parentPort;
@@ -100,8 +100,7 @@ async function run(s: AdaptationSettings): Promise<void> {
     train,
     {
       gammaRisk: s.gammaRisk,
-      criticLr: mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain,
-      recoveryLr: mesa ? LEARNING_RATES.mesaFineTune : LEARNING_RATES.plain,
+      ...riskLearningRates(models.spec.method),
       target: mesa ? 'polyak' : 'online',
       tau: s.tauRisk ?? TAU_RISK,
       batchSize: s.batchSize,

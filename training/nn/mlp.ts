@@ -42,11 +42,12 @@ export class Mlp implements ParamModule {
     return values;
   }
 
-  forward(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+  /** `output` replaces the last layer's activation (`linear` gives the pre-activation). */
+  forward(params: readonly tf.Tensor[], x: tf.Tensor2D, output: Activation = this.output): tf.Tensor2D {
     let h = x;
     const layers = this.widths.length - 1;
     for (let l = 0; l < layers; l++) {
-      h = denseLayer(h, params[2 * l] as tf.Tensor2D, params[2 * l + 1], l + 1 < layers ? 'relu' : this.output);
+      h = denseLayer(h, params[2 * l] as tf.Tensor2D, params[2 * l + 1], l + 1 < layers ? 'relu' : output);
     }
     return h;
   }
