@@ -51,7 +51,7 @@ const MESA_NOISE_STD = 0.01;
  * Weight c of the pre-tanh penalty c * mean(u^2) in the recovery loss, u = the mean's pre-tanh
  * activation. Not in the reference (deviation D31 in models/README.md): MESA's recovery policy is
  * trained in phase 1 against the un-adapted meta critic, which drove its outputs to pre-activations
- * of 10-19 on raw navigation coordinates, where tanh is 1.0 in float32 and no later update (phase 2,
+ * of 10-24 on raw navigation coordinates, where tanh is 1.0 in float32 and no later update (phase 2,
  * online) can move it, even where the adapted critic ranks the opposite action safest. With the
  * penalty, u settles where the critic's slope balances 2cu (about 2.5, tanh 0.99, for a slope of 0.2)
  * and keeps a gradient. The Gaussian policy keeps the reference's loss.
