@@ -221,6 +221,8 @@ export async function writeReport(out: string, command: string): Promise<ReportF
     const unfinished = all.filter((r) => r.meta.status !== 'done').map((r) => `${r.meta.settings.method} seed ${r.meta.settings.seed} (${r.records.length} of ${r.meta.settings.episodes} episodes)`);
     if (unfinished.length) md.push(`Unfinished runs (cut to the shortest run of their method): ${unfinished.join(', ')}.`, '');
     if (warnings.length) md.push('Notes from the runs:', ...warnings.map((w) => `- ${w}`), '');
+    const bundles = [...new Set(all.flatMap((r) => (r.meta.bundle ? [`${LABELS[r.meta.settings.method]}: \`${r.meta.bundle.path}\`, built ${r.meta.bundle.createdAt.slice(0, 10)}`] : [])))];
+    if (bundles.length) md.push('Bundles the safe methods started from:', ...bundles.map((b) => `- ${b}`), '');
     md.push('Commands of the runs:', '', ...[...new Set(all.map((r) => r.meta.command))].map((c) => `    ${c}`), '');
   }
   const markdown = join(dir, 'report.md');

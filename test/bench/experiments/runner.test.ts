@@ -110,6 +110,7 @@ describe('phase-3 experiment runner', () => {
     assert.match(md, /\| Unconstrained \| 1 \| 2 \| /);
     assert.match(md, /\| RRL \| 1 \| 1 \| /);
     assert.match(md, /Paper: /);
+    assert.match(md, /Bundles the safe methods started from:\n- RRL: `[^`]+`, built \d{4}-\d{2}-\d{2}\n\n/);
     assert.match(readFileSync(files.plots[0], 'utf8'), /cumulative constraint violations/);
   });
 
