@@ -89,12 +89,15 @@ function taskPolicyNextAction(sac: Sac): NextActionFn {
   return (nextObs, rng) => sac.actor.sample(sac.actorVars, nextObs, rng).action;
 }
 
-function riskBatch(safety: SafetyParts, rng: Rng, batchSize: number): TransitionColumns | null {
+/** The risk update's batch, or null while the buffer cannot give one. */
+export function riskBatch(safety: Pick<SafetyParts, 'buffer' | 'posFraction'>, rng: Rng, batchSize: number): TransitionColumns | null {
   const { buffer, posFraction } = safety;
   if (buffer.size <= batchSize) return null;
   if (posFraction === null) return buffer.sample(rng, batchSize);
-  // Balanced batches need enough violations (the reference guards the same way, spec 6.2 step 1).
-  if (buffer.violations < Math.floor(posFraction * batchSize)) return null;
+  // Balanced batches need enough violations (the reference guards the same way, spec 6.2 step 1),
+  // and enough safe transitions: early on a robot that keeps crashing can have too few.
+  const violating = Math.floor(posFraction * batchSize);
+  if (buffer.violations < violating || buffer.size - buffer.violations < batchSize - violating) return null;
   return buffer.sampleBalanced(rng, batchSize, posFraction);
 }
 
