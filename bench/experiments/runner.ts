@@ -19,7 +19,7 @@ import { liveShieldModels } from './live-models.js';
 import { runEpisode, STREAM_NAMES, type Counters, type OnlineLoop, type RunStreams, type SafetyParts } from './online-loop.js';
 import { appendEpisode, CHECKPOINT_DIR, EPISODES_FILE, readEpisodes, readRunMeta, runDir, truncateEpisodes, writeRunMeta, type EpisodeRecord, type RunMeta } from './records.js';
 import { loadRunState, saveRunState } from './run-state.js';
-import { paperEpisodes, paperTestSize, riskUpdateSettings, sacSettings, type ExperimentSettings } from './settings.js';
+import { paperEpisodes, paperPosFraction, paperTestSize, riskUpdateSettings, sacSettings, type ExperimentSettings } from './settings.js';
 
 /** Capacity of the risk buffer (spec: 2e6, never full in the paper's budgets). */
 const RISK_BUFFER_CAPACITY = 2_000_000;
@@ -69,6 +69,8 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
   const warnings: string[] = [];
   if (s.episodes < paperEpisodes(s.domain)) warnings.push(`${s.episodes} episodes of the paper's ${paperEpisodes(s.domain)}: a reduced-scale run`);
   if (s.testSize !== paperTestSize(s.domain)) warnings.push(`D_test of ${s.testSize} transitions, the paper's is ${paperTestSize(s.domain)}`);
+  const paperPos = paperPosFraction(s.domain);
+  if (s.method !== 'unconstrained' && s.posFraction !== paperPos) warnings.push(`risk batches with ${s.posFraction} of them violating, the paper's are ${paperPos === null ? 'uniform' : `${paperPos} violating`}`);
   const bundle = s.bundle ? await readModelBundle(s.bundle) : null;
   if (bundle) {
     const { spec } = bundle.models;

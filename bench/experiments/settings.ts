@@ -61,6 +61,12 @@ export interface ExperimentRequest {
    * reduced-scale bundles adapted on less data).
    */
   readonly testSize?: number;
+  /**
+   * Share of violating transitions in every online risk batch, instead of the domain's setting
+   * (the reference: 0.3 on HalfCheetah, uniform batches elsewhere). Batches are drawn once the risk
+   * buffer holds enough violations.
+   */
+  readonly posFraction?: number;
   readonly checkpointEvery?: number;
 }
 
@@ -77,7 +83,7 @@ export function experimentSettings(r: ExperimentRequest): ExperimentSettings {
     startSteps: d.startSteps,
     gammaRisk: d.gammaRisk,
     epsRisk: d.epsRisk,
-    posFraction: d.posFraction,
+    posFraction: r.posFraction ?? d.posFraction,
     bundle: r.method === 'unconstrained' ? null : template.replaceAll('{domain}', r.domain).replaceAll('{method}', r.method).replaceAll('{seed}', String(r.seed)),
     dataSeed: perSeed ? r.seed : (r.dataSeed ?? 0),
     testSize: r.testSize ?? getDomain(r.domain).datasetSizes.test,
@@ -89,6 +95,11 @@ export function experimentSettings(r: ExperimentRequest): ExperimentSettings {
 /** The paper's D_test size for the domain. */
 export function paperTestSize(domain: DomainId): number {
   return getDomain(domain).datasetSizes.test;
+}
+
+/** The reference's share of violating transitions per risk batch for the domain (null: uniform batches). */
+export function paperPosFraction(domain: DomainId): number | null {
+  return DOMAIN_SETTINGS[domain].posFraction;
 }
 
 /** The paper's budget for the domain, to say whether a run is at its scale. */

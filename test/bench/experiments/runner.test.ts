@@ -102,6 +102,23 @@ describe('phase-3 experiment runner', () => {
     assert.ok(meta.warnings.some((w) => /D_test of 40 transitions, the paper's is 100/.test(w)), meta.warnings.join('; '));
   });
 
+  it('draws balanced risk batches when asked (--pos-fraction), only once the buffer holds enough violations, and says so', async () => {
+    // D_test holds 5 violating transitions: enough for 0.02 of 256 (5), not for 0.5 (128).
+    const run = async (posFraction: number) => {
+      const out = join(dir, `pos-${posFraction}`);
+      const { records } = await runExperiment(experimentSettings(request({ episodes: 3, posFraction })), out, { command: 'test' });
+      return { records, meta: readRunMeta(join(out, 'navigation1', 'rrl', 'seed-1'))! };
+    };
+    const few = await run(0.02);
+    assert.equal(few.meta.settings.posFraction, 0.02);
+    assert.ok(few.meta.warnings.includes("risk batches with 0.02 of them violating, the paper's are uniform"), few.meta.warnings.join('; '));
+    assert.ok(few.records.at(-1)!.riskUpdates > 0);
+    const many = await run(0.5);
+    const violations = many.records.filter((r) => r.violation).length;
+    assert.ok(5 + violations < 128);
+    assert.equal(many.records.at(-1)!.riskUpdates, 0, 'no balanced batch until 128 violations');
+  });
+
   it('reports curves and a table per domain, stating the reduced scale', async () => {
     const out = join(dir, 'risky-out');
     const files = await writeReport(out, 'report command');
