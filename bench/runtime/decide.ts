@@ -5,6 +5,8 @@
  * tick was due (missed 1 ms deadlines), the event loop's turn between ticks included. The last
  * rows repeat the measurement on a shipped bundle while the online-adaptation worker trains on the
  * ticks' transitions in its thread, swapping its accepted candidates into the shield as it goes.
+ * Two floor rows come first: the same loop around an empty decision and around a fixed 25 µs
+ * computation, so that the machine's own tail can be told from the engines'.
  * Usage: npm run bench:runtime [-- --ticks N --rows synthetic|shipped|all --bundle NAME]
  * (the issue's figure uses 10^6 ticks: about 17 minutes per row; `--rows shipped` runs only the four
  * rows on the shipped bundle, with and without the worker)
@@ -36,6 +38,31 @@ interface Row {
   swapped: number | null;
 }
 
+/** Paces `tick` at 1 kHz for `ticks` ticks after 1,000 warm-up ones; its time is the latency. */
+async function paced(tick: (i: number, nowNs: number) => unknown): Promise<Omit<Row, 'swapped'>> {
+  const latencies = new Float64Array(ticks);
+  let missed = 0;
+  let due = performance.now();
+  for (let i = -1000; i < ticks; i++) {
+    // As in a control loop, the event loop runs between two ticks (the worker's messages, candidate
+    // swaps); its time makes the next tick late. The wait spins on a clock that allocates nothing.
+    await yieldToLoop();
+    while (performance.now() < due);
+    const start = performance.now();
+    await tick(i, Math.round(start * 1e6));
+    const end = performance.now();
+    due += PERIOD_MS;
+    if (i >= 0) {
+      latencies[i] = (end - start) * 1e3;
+      if (end > due) missed += 1;
+    }
+    if (end > due + 10 * PERIOD_MS) due = end;
+  }
+  latencies.sort();
+  const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed };
+}
+
 async function measure(dir: string, engine: Engine, withAdaptation = false): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
@@ -65,48 +92,67 @@ async function measure(dir: string, engine: Engine, withAdaptation = false): Pro
   const rng = new Rng(3);
   const obs = { values: new Float64Array(2), stampNs: 0 };
   const cmd = { values: new Float64Array(2), stampNs: 0 };
-  const latencies = new Float64Array(ticks);
-  let missed = 0;
-  let due = performance.now();
-  for (let i = -1000; i < ticks; i++) {
-    // As in a control loop, the event loop runs between two ticks (the worker's messages, candidate
-    // swaps); its time makes the next tick late. The wait spins on a clock that allocates nothing.
-    await yieldToLoop();
-    while (performance.now() < due);
-    const start = performance.now();
-    const now = Math.round(start * 1e6);
+  const row = await paced(async (i, now) => {
     obs.values[0] = rng.uniformIn(-50, 0);
     obs.values[1] = rng.uniformIn(-5, 5);
     cmd.values[0] = rng.uniformIn(-1, 1);
     cmd.values[1] = rng.uniformIn(-1, 1);
     obs.stampNs = cmd.stampNs = now;
     const d = await shield.decide(obs, cmd, now);
-    const end = performance.now();
     if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
     previous.set(obs.values);
-    due += PERIOD_MS;
-    if (i >= 0) {
-      latencies[i] = (end - start) * 1e3;
-      if (end > due) missed += 1;
-    }
-    if (end > due + 10 * PERIOD_MS) due = end;
-  }
+  });
   await adaptation?.stop();
   await shield.models?.release();
-  latencies.sort();
-  const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
-  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed, swapped: adaptation ? swapped : null };
+  return { ...row, swapped: adaptation ? swapped : null };
 }
 
-function print(label: string, engine: Engine, r: Row, reference: Row): void {
+/** A computation that allocates nothing and calls nothing: `iterations` steps of a float recurrence. */
+function fixedWork(iterations: number): number {
+  let x = 0.5;
+  for (let k = 0; k < iterations; k++) x = 3.9 * x * (1 - x);
+  return x;
+}
+
+/**
+ * The same loop around a decision of fixed cost: an empty one (what the timer reads and the awaited
+ * turn cost), and a pure computation whose median is about `targetUs`. The latter's tail is what
+ * this machine (interrupts, preemption, frequency changes) adds to any computation of that length;
+ * an engine's tail above it comes from the engine.
+ */
+async function measureFixed(targetUs: number): Promise<Row> {
+  let iterations = 0;
+  if (targetUs > 0) {
+    // Timed after warm-up calls, once the loop runs optimized code.
+    const probe = 1_000_000;
+    let ms = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      fixedWork(probe);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    iterations = Math.round((probe * targetUs) / (ms * 1e3));
+  }
+  let sink = 0;
+  const row = await paced(() => {
+    sink += fixedWork(iterations);
+  });
+  if (!Number.isFinite(sink)) throw new Error('the recurrence left [0, 1]');
+  return { ...row, swapped: null };
+}
+
+function print(label: string, engine: Engine | 'none', r: Row, reference: Row | null): void {
+  const notes = [reference && `p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine`, r.swapped !== null && `${r.swapped} candidates swapped in`].filter(Boolean);
   console.log(
     `${label.padEnd(44)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
-      `missed ${r.missed}  (p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine${r.swapped === null ? '' : `; ${r.swapped} candidates swapped in`})`,
+      `missed ${r.missed}${notes.length ? `  (${notes.join('; ')})` : ''}`,
   );
 }
 
 console.log(`command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}`);
 console.log(`node ${process.version}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
+print('loop floor: an empty decision', 'none', await measureFixed(0), null);
+print('loop floor: a fixed 25 µs computation', 'none', await measureFixed(25), null);
 const synthetic = args.rows === 'shipped' ? [] : ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const);
 for (const [architecture, kind, label] of synthetic) {
   const dir = await syntheticBundle(architecture, kind);
