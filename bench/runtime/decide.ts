@@ -2,14 +2,15 @@
  * Shield decision latency: p50/p99/p99.9/max over N ticks paced at 1 kHz in one process, for the
  * onnxruntime engine and the plain-TypeScript engine on the same weights, as ratios to the
  * TypeScript engine measured in the same run. Counts ticks whose decision finished after the next
- * tick was due (missed 1 ms deadlines), the event loop's turn between ticks included. The last
- * rows repeat the measurement on a shipped bundle while the online-adaptation worker trains on the
- * ticks' transitions in its thread, swapping its accepted candidates into the shield as it goes.
+ * tick was due (missed 1 ms deadlines), the event loop's turn between ticks included.
  * Two floor rows come first: the same loop around an empty decision and around a fixed 25 µs
- * computation, so that the machine's own tail can be told from the engines'.
+ * computation, so that the machine's own tail can be told from the engines'. The shipped-bundle
+ * rows repeat the measurement with and without the online-adaptation worker training on the ticks'
+ * transitions in its thread (swapping its accepted candidates into the shield as it goes), then
+ * run the onnxruntime decisions back to back, to show what the gap between ticks adds to the tail.
  * Usage: npm run bench:runtime [-- --ticks N --rows synthetic|shipped|all --bundle NAME]
- * (the issue's figure uses 10^6 ticks: about 17 minutes per row; `--rows shipped` runs only the four
- * rows on the shipped bundle, with and without the worker)
+ * (the issue's figure uses 10^6 ticks: about 17 minutes per paced row; `--rows shipped` runs only
+ * the floor rows and the rows on the shipped bundle)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,13 +34,17 @@ interface Row {
   p99: number;
   p999: number;
   max: number;
-  missed: number;
+  /** Ticks that ended after the next one was due; null when ticks run back to back. */
+  missed: number | null;
   /** Candidates swapped in during the row (with the adaptation worker). */
   swapped: number | null;
 }
 
-/** Paces `tick` at 1 kHz for `ticks` ticks after 1,000 warm-up ones; its time is the latency. */
-async function paced(tick: (i: number, nowNs: number) => unknown): Promise<Omit<Row, 'swapped'>> {
+/**
+ * Paces `tick` at one per `periodMs` (1 kHz by default; 0 runs the ticks back to back) for `ticks`
+ * ticks after 1,000 warm-up ones; its time is the latency.
+ */
+async function paced(tick: (i: number, nowNs: number) => unknown, periodMs = PERIOD_MS): Promise<Omit<Row, 'swapped'>> {
   const latencies = new Float64Array(ticks);
   let missed = 0;
   let due = performance.now();
@@ -51,19 +56,19 @@ async function paced(tick: (i: number, nowNs: number) => unknown): Promise<Omit<
     const start = performance.now();
     await tick(i, Math.round(start * 1e6));
     const end = performance.now();
-    due += PERIOD_MS;
+    due += periodMs;
     if (i >= 0) {
       latencies[i] = (end - start) * 1e3;
       if (end > due) missed += 1;
     }
-    if (end > due + 10 * PERIOD_MS) due = end;
+    if (end > due + 10 * periodMs) due = end;
   }
   latencies.sort();
   const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
-  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed };
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed: periodMs > 0 ? missed : null };
 }
 
-async function measure(dir: string, engine: Engine, withAdaptation = false): Promise<Row> {
+async function measure(dir: string, engine: Engine, withAdaptation = false, periodMs = PERIOD_MS): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
   let swapped = 0;
@@ -101,7 +106,7 @@ async function measure(dir: string, engine: Engine, withAdaptation = false): Pro
     const d = await shield.decide(obs, cmd, now);
     if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
     previous.set(obs.values);
-  });
+  }, periodMs);
   await adaptation?.stop();
   await shield.models?.release();
   return { ...row, swapped: adaptation ? swapped : null };
@@ -144,8 +149,8 @@ async function measureFixed(targetUs: number): Promise<Row> {
 function print(label: string, engine: Engine | 'none', r: Row, reference: Row | null): void {
   const notes = [reference && `p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine`, r.swapped !== null && `${r.swapped} candidates swapped in`].filter(Boolean);
   console.log(
-    `${label.padEnd(44)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
-      `missed ${r.missed}${notes.length ? `  (${notes.join('; ')})` : ''}`,
+    `${label.padEnd(52)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
+      `missed ${r.missed ?? '-'}${notes.length ? `  (${notes.join('; ')})` : ''}`,
   );
 }
 
@@ -169,4 +174,6 @@ if (args.rows !== 'synthetic') {
   print(`${label} + adaptation worker`, 'typescript', await measure(shipped, 'typescript', true), ts);
   print(label, 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
   print(`${label} + adaptation worker`, 'onnxruntime', await measure(shipped, 'onnxruntime', true), ts);
+  // The same decisions without the 1 ms gap: how much of the tail the gap between ticks adds.
+  print(`${label}, back to back (no 1 ms gap)`, 'onnxruntime', await measure(shipped, 'onnxruntime', false, 0), ts);
 }
