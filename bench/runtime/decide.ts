@@ -42,9 +42,9 @@ interface Row {
 
 /**
  * Paces `tick` at one per `periodMs` (1 kHz by default; 0 runs the ticks back to back) for `ticks`
- * ticks after 1,000 warm-up ones; its time is the latency.
+ * ticks after 1,000 warm-up ones; its time is the latency. `afterTick` runs untimed after each.
  */
-async function paced(tick: (i: number, nowNs: number) => unknown, periodMs = PERIOD_MS): Promise<Omit<Row, 'swapped'>> {
+async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, periodMs = PERIOD_MS, afterTick?: (i: number, result: T) => void): Promise<Omit<Row, 'swapped'>> {
   const latencies = new Float64Array(ticks);
   let missed = 0;
   let due = performance.now();
@@ -54,8 +54,9 @@ async function paced(tick: (i: number, nowNs: number) => unknown, periodMs = PER
     await yieldToLoop();
     while (performance.now() < due);
     const start = performance.now();
-    await tick(i, Math.round(start * 1e6));
+    const result = await tick(i, Math.round(start * 1e6));
     const end = performance.now();
+    afterTick?.(i, result);
     due += periodMs;
     if (i >= 0) {
       latencies[i] = (end - start) * 1e3;
@@ -97,16 +98,21 @@ async function measure(dir: string, engine: Engine, withAdaptation = false, peri
   const rng = new Rng(3);
   const obs = { values: new Float64Array(2), stampNs: 0 };
   const cmd = { values: new Float64Array(2), stampNs: 0 };
-  const row = await paced(async (i, now) => {
-    obs.values[0] = rng.uniformIn(-50, 0);
-    obs.values[1] = rng.uniformIn(-5, 5);
-    cmd.values[0] = rng.uniformIn(-1, 1);
-    cmd.values[1] = rng.uniformIn(-1, 1);
-    obs.stampNs = cmd.stampNs = now;
-    const d = await shield.decide(obs, cmd, now);
-    if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
-    previous.set(obs.values);
-  }, periodMs);
+  const row = await paced(
+    (_, now) => {
+      obs.values[0] = rng.uniformIn(-50, 0);
+      obs.values[1] = rng.uniformIn(-5, 5);
+      cmd.values[0] = rng.uniformIn(-1, 1);
+      cmd.values[1] = rng.uniformIn(-1, 1);
+      obs.stampNs = cmd.stampNs = now;
+      return shield.decide(obs, cmd, now);
+    },
+    periodMs,
+    (i, d) => {
+      if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
+      previous.set(obs.values);
+    },
+  );
   await adaptation?.stop();
   await shield.models?.release();
   return { ...row, swapped: adaptation ? swapped : null };
