@@ -79,6 +79,9 @@ export const SHIELD_NODE_PARAMETERS: readonly ParameterSpec[] = [
   { name: 'adaptation.min_held_out_violations', kind: 'integer', default: ADAPT.min_held_out_violations, description: 'no candidate is swapped in before the held-out transitions hold this many violations', constraints: '>= 1' },
   { name: 'adaptation.parity_tolerance', kind: 'double', default: ADAPT.parity_tolerance, description: 'largest accepted difference between onnxruntime and TensorFlow.js risks of a candidate', constraints: '> 0' },
   { name: 'adaptation.seed', kind: 'integer', default: ADAPT.seed, description: 'seed of the adaptation worker', constraints: '>= 0' },
+  // Off by default here, unlike the YAML config: the middleware's receive threads exist when the
+  // runtime starts and would be lowered with the rest, and that has not been tried on a ROS 2 system.
+  { name: 'adaptation.protect_control_thread', kind: 'bool', default: false, description: 'Linux: every other thread of the node (the middleware\'s too) at the lowest priority, so that training does not take the control thread\'s core' },
 ];
 
 export interface ShieldNodeSettings {
@@ -176,6 +179,7 @@ function runtimeConfigOf(v: Readonly<Record<string, unknown>>): unknown {
       min_held_out_violations: v['adaptation.min_held_out_violations'],
       parity_tolerance: v['adaptation.parity_tolerance'],
       seed: v['adaptation.seed'],
+      protect_control_thread: v['adaptation.protect_control_thread'],
     }),
   };
 }

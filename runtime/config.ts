@@ -69,6 +69,8 @@ const adaptationSchema = z.strictObject({
   min_held_out_violations: z.int().min(1).default(10),
   parity_tolerance: positive.default(1e-4),
   seed: z.int().min(0).default(0),
+  /** Linux: every other thread of the process at the lowest priority, below the control thread. */
+  protect_control_thread: z.boolean().default(true),
 });
 
 export const configSchema = z.strictObject({

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Shield } from '../core/shield.js';
 import { loadShieldModels, type ShieldModels } from '../models/shield-models.js';
+import { protectControlThread, type ControlThreadProtection } from './control-thread.js';
 import type { AdaptationSettings, CandidateReport, FromWorker, ToWorker, TransitionChunk } from './protocol.js';
 
 export interface OnlineTransition {
@@ -43,8 +44,15 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   readonly #maxBackoffMs: number;
   #buffer: TransitionChunk & { size: number };
   #unsent: TransitionChunk[] = [];
+  readonly #protect: boolean;
+  #protection: ControlThreadProtection | null = null;
 
-  constructor(shield: Shield, settings: AdaptationSettings, options: { chunkSize?: number; initialBackoffMs?: number; maxBackoffMs?: number } = {}) {
+  /**
+   * `protectControlThread`: on start, give every other thread of the process the lowest priority and
+   * collect garbage on each thread itself (`protectControlThread()`); the caller must be the thread
+   * that calls `decide`.
+   */
+  constructor(shield: Shield, settings: AdaptationSettings, options: { chunkSize?: number; initialBackoffMs?: number; maxBackoffMs?: number; protectControlThread?: boolean } = {}) {
     super();
     const manifest = shield.models?.manifest;
     if (!manifest) throw new Error('online adaptation needs a shield with loaded models');
@@ -56,6 +64,12 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
     this.#obsSize = manifest.observation.size;
     this.#actSize = manifest.action.size;
     this.#buffer = this.#emptyChunk();
+    this.#protect = options.protectControlThread ?? false;
+  }
+
+  /** What starting changed to keep the control thread's core (null before start or when not asked). */
+  get protection(): ControlThreadProtection | null {
+    return this.#protection;
   }
 
   get restarts(): number {
@@ -65,6 +79,7 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   start(): void {
     this.#running = true;
     this.#spawn();
+    if (this.#protect) this.#protection = protectControlThread();
   }
 
   /** Records one transition; it reaches the worker with the next full chunk. */

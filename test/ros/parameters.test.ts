@@ -56,7 +56,10 @@ describe('node parameters', () => {
       values[spec.name] = node.value;
     }
     const config = parseNodeParameters(values);
-    assert.deepEqual(config.runtime, parseConfig({ bundle: 'models/navigation1-mesa' }), 'the file spells out the runtime defaults');
+    const defaults = parseConfig({ bundle: 'models/navigation1-mesa' });
+    // The node, unlike the YAML config, leaves the control thread unprotected unless asked.
+    const nodeDefaults = { ...defaults, adaptation: { ...defaults.adaptation, protect_control_thread: false } };
+    assert.deepEqual(config.runtime, nodeDefaults, 'the file spells out the node defaults');
     assert.deepEqual(config.ros.state.fields, ['pose.pose.position.x', 'pose.pose.position.y']);
     assert.equal(config.ros.command.type, 'geometry_msgs/msg/TwistStamped');
   });
