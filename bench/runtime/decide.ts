@@ -6,18 +6,25 @@
  * Two floor rows come first: the same loop around an empty decision and around a fixed 25 µs
  * computation, so that the machine's own tail can be told from the engines'. The shipped-bundle
  * rows repeat the measurement with and without the online-adaptation worker training on the ticks'
- * transitions in its thread (swapping its accepted candidates into the shield as it goes), then
- * run the onnxruntime decisions back to back, to show what the gap between ticks adds to the tail.
+ * transitions in its thread (swapping its accepted candidates into the shield as it goes): first
+ * with the worker alone at the lowest priority, then as the service starts it, with every other
+ * thread lowered (`adaptation.protect_control_thread`, which lasts for the rest of the process, so
+ * it comes after the rows without it). Run it as `node --single-threaded-gc dist/bench/runtime/decide.js`
+ * for the deployment the README recommends with adaptation. The last row runs the
+ * onnxruntime decisions back to back, to show what the gap between ticks adds to the tail.
+ * On Linux every row also reports how long the control thread waited for a core while runnable
+ * (its run-queue wait, from /proc): the time other threads took from it, which the VM's own
+ * interruptions (steal) do not count in.
  * Usage: npm run bench:runtime [-- --ticks N --rows synthetic|shipped|all --bundle NAME]
  * (the issue's figure uses 10^6 ticks: about 17 minutes per paced row; `--rows shipped` runs only
  * the floor rows and the rows on the shipped bundle)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Rng, packageRoot } from '../../sim/index.js';
-import { OnlineAdaptation, Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
+import { OnlineAdaptation, SINGLE_THREADED_GC, Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
 import { benchArgs } from '../bench-args.js';
 import { syntheticBundle } from '../synthetic-bundle.js';
 
@@ -38,6 +45,17 @@ interface Row {
   missed: number | null;
   /** Candidates swapped in during the row (with the adaptation worker). */
   swapped: number | null;
+  /** Time the control thread spent runnable but waiting for a core during the timed ticks (Linux). */
+  preemptedMs: number | null;
+}
+
+/** Time this thread has spent runnable but waiting for a core, in ms (Linux schedstat; null elsewhere). */
+function runqueueWaitMs(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -47,6 +65,7 @@ interface Row {
 async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, periodMs = PERIOD_MS, afterTick?: (i: number, result: T) => void): Promise<Omit<Row, 'swapped'>> {
   const latencies = new Float64Array(ticks);
   let missed = 0;
+  let waitedFrom: number | null = null;
   let due = performance.now();
   for (let i = -1000; i < ticks; i++) {
     // As in a control loop, the event loop runs between two ticks (the worker's messages, candidate
@@ -58,23 +77,30 @@ async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, peri
     const end = performance.now();
     afterTick?.(i, result);
     due += periodMs;
+    if (i === -1) waitedFrom = runqueueWaitMs();
     if (i >= 0) {
       latencies[i] = (end - start) * 1e3;
       if (end > due) missed += 1;
     }
     if (end > due + 10 * periodMs) due = end;
   }
+  const waitedTo = runqueueWaitMs();
   latencies.sort();
   const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
-  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed: periodMs > 0 ? missed : null };
+  const preemptedMs = waitedFrom !== null && waitedTo !== null ? waitedTo - waitedFrom : null;
+  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed: periodMs > 0 ? missed : null, preemptedMs };
 }
 
-async function measure(dir: string, engine: Engine, withAdaptation = false, periodMs = PERIOD_MS): Promise<Row> {
+/** `protected`: the worker starts as the service starts it, with `adaptation.protect_control_thread`. */
+type Adaptation = 'none' | 'unprotected' | 'protected';
+
+async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
   let swapped = 0;
-  const adaptation = withAdaptation
-    ? new OnlineAdaptation(shield, {
+  const adaptation =
+    adaptationMode !== 'none'
+      ? new OnlineAdaptation(shield, {
         bundle: dir,
         offlineData: null,
         candidateDir: mkdtempSync(join(tmpdir(), 'mesa-bench-candidates-')),
@@ -90,10 +116,11 @@ async function measure(dir: string, engine: Engine, withAdaptation = false, peri
         minHeldOutViolations: 10,
         parityTolerance: 1e-3,
         seed: 0,
-      })
-    : null;
+      }, { protectControlThread: adaptationMode === 'protected' })
+      : null;
   adaptation?.on('accepted', () => (swapped += 1));
   adaptation?.start();
+  if (adaptation?.protection) console.log(`  (control thread protected: ${adaptation.protection.lowered} other threads at the lowest priority, so for every later row)`);
   const previous = new Float64Array(2);
   const rng = new Rng(3);
   const obs = { values: new Float64Array(2), stampNs: 0 };
@@ -156,12 +183,13 @@ function print(label: string, engine: Engine | 'none', r: Row, reference: Row | 
   const notes = [reference && `p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine`, r.swapped !== null && `${r.swapped} candidates swapped in`].filter(Boolean);
   console.log(
     `${label.padEnd(52)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
-      `missed ${r.missed ?? '-'}${notes.length ? `  (${notes.join('; ')})` : ''}`,
+      `missed ${String(r.missed ?? '-').padStart(4)}  preempted ${r.preemptedMs === null ? '-' : `${r.preemptedMs.toFixed(1)} ms`}${notes.length ? `  (${notes.join('; ')})` : ''}`,
   );
 }
 
-console.log(`command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}`);
-console.log(`node ${process.version}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
+const gc = process.execArgv.includes(SINGLE_THREADED_GC) ? `${SINGLE_THREADED_GC} ` : '';
+console.log(gc ? `command: node ${gc}dist/bench/runtime/decide.js --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}` : `command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}`);
+console.log(`node ${process.version} ${gc ? 'with single-threaded garbage collection' : 'with parallel garbage collection (the default)'}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
 print('loop floor: an empty decision', 'none', await measureFixed(0), null);
 print('loop floor: a fixed 25 µs computation', 'none', await measureFixed(25), null);
 const synthetic = args.rows === 'shipped' ? [] : ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const);
@@ -177,9 +205,11 @@ if (args.rows !== 'synthetic') {
   const label = `models/${args.bundle}`;
   const ts = await measure(shipped, 'typescript');
   print(label, 'typescript', ts, ts);
-  print(`${label} + adaptation worker`, 'typescript', await measure(shipped, 'typescript', true), ts);
   print(label, 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
-  print(`${label} + adaptation worker`, 'onnxruntime', await measure(shipped, 'onnxruntime', true), ts);
+  print(`${label} + worker, unprotected`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'unprotected'), ts);
+  // Protection is process-wide and cannot be undone: the rows below all run under it.
+  print(`${label} + adaptation worker`, 'typescript', await measure(shipped, 'typescript', 'protected'), ts);
+  print(`${label} + adaptation worker`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'protected'), ts);
   // The same decisions without the 1 ms gap: how much of the tail the gap between ticks adds.
-  print(`${label}, back to back (no 1 ms gap)`, 'onnxruntime', await measure(shipped, 'onnxruntime', false, 0), ts);
+  print(`${label}, back to back (no 1 ms gap)`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', 0), ts);
 }
