@@ -9,7 +9,8 @@
  * transitions in its thread (swapping its accepted candidates into the shield as it goes): first
  * with the worker alone at the lowest priority, then as the service starts it, with every other
  * thread lowered (`adaptation.protect_control_thread`, which lasts for the rest of the process, so
- * it comes after the rows without it). Run it as `node --single-threaded-gc dist/bench/runtime/decide.js`
+ * it comes after the rows without it). Two rows call `Shield.warm()` 50 µs before each tick is due,
+ * untimed. Run it as `node --single-threaded-gc dist/bench/runtime/decide.js`
  * for the deployment the README recommends with adaptation. The last row runs the
  * onnxruntime decisions back to back, to show what the gap between ticks adds to the tail.
  * On Linux every row also reports how long the control thread waited for a core while runnable
@@ -60,9 +61,10 @@ function runqueueWaitMs(): number | null {
 
 /**
  * Paces `tick` at one per `periodMs` (1 kHz by default; 0 runs the ticks back to back) for `ticks`
- * ticks after 1,000 warm-up ones; its time is the latency. `afterTick` runs untimed after each.
+ * ticks after 1,000 warm-up ones; its time is the latency. `afterTick` runs untimed after each,
+ * `warmUp` untimed `leadMs` before each is due.
  */
-async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, periodMs = PERIOD_MS, afterTick?: (i: number, result: T) => void): Promise<Omit<Row, 'swapped'>> {
+async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, periodMs = PERIOD_MS, afterTick?: (i: number, result: T) => void, warmUp?: { leadMs: number; run: () => unknown }): Promise<Omit<Row, 'swapped'>> {
   const latencies = new Float64Array(ticks);
   let missed = 0;
   let waitedFrom: number | null = null;
@@ -71,6 +73,10 @@ async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, peri
     // As in a control loop, the event loop runs between two ticks (the worker's messages, candidate
     // swaps); its time makes the next tick late. The wait spins on a clock that allocates nothing.
     await yieldToLoop();
+    if (warmUp) {
+      while (performance.now() < due - warmUp.leadMs);
+      warmUp.run();
+    }
     while (performance.now() < due);
     const start = performance.now();
     const result = await tick(i, Math.round(start * 1e6));
@@ -94,7 +100,10 @@ async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, peri
 /** `protected`: the worker starts as the service starts it, with `adaptation.protect_control_thread`. */
 type Adaptation = 'none' | 'unprotected' | 'protected';
 
-async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS): Promise<Row> {
+/** Time between `Shield.warm` and the tick, in the rows that warm the models up. */
+const WARM_LEAD_MS = 0.05;
+
+async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS, warm = false): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
   let swapped = 0;
@@ -139,6 +148,7 @@ async function measure(dir: string, engine: Engine, adaptationMode: Adaptation =
       if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
       previous.set(obs.values);
     },
+    warm ? { leadMs: WARM_LEAD_MS, run: () => shield.warm() } : undefined,
   );
   await adaptation?.stop();
   await shield.models?.release();
@@ -182,7 +192,7 @@ async function measureFixed(targetUs: number): Promise<Row> {
 function print(label: string, engine: Engine | 'none', r: Row, reference: Row | null): void {
   const notes = [reference && `p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine`, r.swapped !== null && `${r.swapped} candidates swapped in`].filter(Boolean);
   console.log(
-    `${label.padEnd(52)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
+    `${label.padEnd(62)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
       `missed ${String(r.missed ?? '-').padStart(4)}  preempted ${r.preemptedMs === null ? '-' : `${r.preemptedMs.toFixed(1)} ms`}${notes.length ? `  (${notes.join('; ')})` : ''}`,
   );
 }
@@ -206,10 +216,12 @@ if (args.rows !== 'synthetic') {
   const ts = await measure(shipped, 'typescript');
   print(label, 'typescript', ts, ts);
   print(label, 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
+  print(`${label}, Shield.warm() ${WARM_LEAD_MS * 1e3} µs before`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, true), ts);
   print(`${label} + worker, unprotected`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'unprotected'), ts);
   // Protection is process-wide and cannot be undone: the rows below all run under it.
   print(`${label} + adaptation worker`, 'typescript', await measure(shipped, 'typescript', 'protected'), ts);
   print(`${label} + adaptation worker`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'protected'), ts);
+  print(`${label} + worker, Shield.warm() ${WARM_LEAD_MS * 1e3} µs before`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'protected', PERIOD_MS, true), ts);
   // The same decisions without the 1 ms gap: how much of the tail the gap between ticks adds.
   print(`${label}, back to back (no 1 ms gap)`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', 0), ts);
 }

@@ -147,6 +147,41 @@ describe('Shield', () => {
     assert.deepEqual(shield.takeRetired(), [], 'each is handed back once');
   });
 
+  it('warm() runs the models on the last inputs without changing any decision, hysteresis included', async () => {
+    const calls: string[] = [];
+    const counted: ShieldModels = {
+      ...models,
+      risk: (o, a) => (calls.push(`risk ${[...o]} ${[...a]}`), models.risk(o, a)),
+      recover: (o, out) => (calls.push(`recover ${[...o]}`), models.recover(o, out)),
+    };
+    const hysteresis = { ticks: 2 };
+    const warmed = new Shield(counted, { ...options, hysteresis });
+    const plain = new Shield(models, { ...options, hysteresis });
+    for (const a0 of [0.9, 0.9, 0, 0.9, 0, 0, 0.9]) {
+      calls.length = 0;
+      assert.equal(warmed.warm(), undefined, 'finishes within the call');
+      const ran = calls.length;
+      const [w, p] = [await warmed.decide(fresh(1, 2), fresh(a0, 0), NOW), await plain.decide(fresh(1, 2), fresh(a0, 0), NOW)];
+      assert.deepEqual({ ...w, action: [...w.action] }, { ...p, action: [...p.action] });
+      assert.equal(ran, 2, 'warm() ran the critic and the recovery policy');
+    }
+    calls.length = 0;
+    warmed.warm();
+    assert.deepEqual(calls, ['risk 1,2 0.9,0', 'recover 1,2'], 'on the last decided state and proposal');
+  });
+
+  it('warm() runs the models a pending swap installs, and leaves a failing model to decide()', async () => {
+    let ran = 0;
+    const next: ShieldModels = { ...models, risk: (o, a) => (ran++, models.risk(o, a)) };
+    const shield = new Shield(models, options);
+    shield.swapModels(next);
+    shield.warm();
+    assert.equal(ran, 1);
+    const failing = new Shield({ ...models, risk: () => { throw new Error('boom'); } }, options);
+    assert.doesNotThrow(() => failing.warm());
+    assert.equal((await failing.decide(fresh(0, 0), fresh(0, 0), NOW)).reason, 'inference-error');
+  });
+
   it('runs the same decisions on onnxruntime and on the TypeScript engine (within 1e-5)', async () => {
     const random = await gateBundle({ random: true });
     const [ort, ts] = await Promise.all([loadShieldModels(random, 'onnxruntime'), loadShieldModels(random, 'typescript')]);
