@@ -48,9 +48,9 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   #protection: ControlThreadProtection | null = null;
 
   /**
-   * `protectControlThread`: on start, give every other thread of the process the lowest priority and
-   * collect garbage on each thread itself (`protectControlThread()`); the caller must be the thread
-   * that calls `decide`.
+   * `protectControlThread`: on start, give every other thread of the process the lowest priority
+   * (`protectControlThread()`, which says why node should also run with `--single-threaded-gc`);
+   * the caller must be the thread that calls `decide`.
    */
   constructor(shield: Shield, settings: AdaptationSettings, options: { chunkSize?: number; initialBackoffMs?: number; maxBackoffMs?: number; protectControlThread?: boolean } = {}) {
     super();
