@@ -118,8 +118,10 @@ export function collectionPlan(options: CollectOptions, store: DatasetStore | un
     }
   };
 
-  // Forked in this order whatever is collected, so a dataset does not depend on which others are.
-  const trainStreams = Array.from({ length: envCount }, (_, i) => rng.fork(`train-${i}`));
+  // Forked in this order whatever is collected, so a dataset does not depend on which others are:
+  // one stream per training environment of the distribution, so that D_test and the held-out data
+  // of a reduced collection (--envs) are the full collection's, which phase 3 starts from.
+  const trainStreams = Array.from({ length: set.train.length }, (_, i) => rng.fork(`train-${i}`));
   const testStreams = rng.fork('test-0');
   const heldOutStreams = rng.fork('held-out-0');
   return {
