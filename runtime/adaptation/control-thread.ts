@@ -17,8 +17,8 @@ export const SINGLE_THREADED_GC = '--single-threaded-gc';
  *
  * Measured with the adaptation worker training beside a 1 kHz loop on 2 cores (bench/runtime): the
  * worker itself runs at nice 19, but its garbage collections and wasm compilations run on V8's
- * shared helper threads at the process's priority, and they preempted the control thread for about
- * 0.5 s in 20 s. This gives every other thread that exists now the lowest priority; it is
+ * shared helper threads at the process's priority, and they kept the control thread waiting for a
+ * core 199-268 ms per 100 s (3-6 ms without the worker). This gives every other thread that exists now the lowest priority; it is
  * process-wide and not undone, so call it once, from the control thread, in a process that runs a
  * shield. Helper threads that collect garbage at the lowest priority hold up the collections that
  * wait for them, so the process should also run with `--single-threaded-gc`. That flag must be given

@@ -118,7 +118,7 @@ export class Shield {
    * Runs the models the next decision will use, critic and recovery policy, once on the last
    * decided inputs and drops what they return: nothing the shield decides or counts changes. In a
    * loop paced at 1 kHz the decision's inference finds the models evicted from the caches by the
-   * time the tick comes (bench/runtime: p99 about 90 µs paced against 27 µs back to back); called a
+   * time the tick comes (bench/runtime: p99 42-99 µs paced against 19-42 µs back to back); called a
    * few tens of µs before a tick is due, this puts them back for the price of one more inference
    * of each model per tick. With the onnxruntime and TypeScript engines it finishes within the
    * call. A model that fails is left for `decide` to report.

@@ -30,7 +30,7 @@ describe('onnxruntime shield models', () => {
   });
 
   // A candidate is loaded on the control thread while it keeps ticking: in one piece the load
-  // took about 5 ms and made the next ticks of a 1 kHz loop late.
+  // held the thread for about 2.5 ms and made the next ticks of a 1 kHz loop late.
   for (const [engine, steps] of [['onnxruntime', 6], ['typescript', 4]] as const) {
     it(`open a bundle's ${engine} models in ${steps} event-loop turns, one model step per turn`, async () => {
       const bundle = await readBundleModels(await gateBundle({ random: true }));
