@@ -32,13 +32,17 @@ export function progressReporter(label: string): ProgressReporter {
   }
   let lastDecile = -1;
   const start = Date.now();
+  // A resumed job starts part-way: its rate counts only the work done in this process.
+  let firstDone: number | undefined;
   return {
     update(done, total, detail = '') {
+      firstDone ??= done;
       const decile = Math.floor((10 * done) / total);
       if (decile === lastDecile && done !== total) return;
       lastDecile = decile;
       const elapsed = (Date.now() - start) / 1000;
-      const eta = done > 0 ? (elapsed * (total - done)) / done : NaN;
+      const doneHere = done - firstDone;
+      const eta = doneHere > 0 ? (elapsed * (total - done)) / doneHere : NaN;
       process.stderr.write(`${label}: ${done}/${total}${detail ? ` | ${detail}` : ''} | ${elapsed.toFixed(0)} s elapsed${Number.isFinite(eta) ? `, ETA ${eta.toFixed(0)} s` : ''}\n`);
     },
     stop() {},
