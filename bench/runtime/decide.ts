@@ -15,24 +15,29 @@
  * onnxruntime decisions back to back, to show what the gap between ticks adds to the tail.
  * On Linux every row also reports how long the control thread waited for a core while runnable
  * (its run-queue wait, from /proc): the time other threads took from it, which the VM's own
- * interruptions (steal) do not count in.
- * Usage: npm run bench:runtime [-- --ticks N --rows synthetic|shipped|all --bundle NAME]
+ * interruptions (steal) do not count in. Each missed tick is put down to one cause
+ * (missed-ticks.ts: preemption, garbage collection, the event-loop turn, or none of these).
+ * Usage: npm run bench:runtime [-- --ticks N --rows synthetic|shipped|all|adaptation --bundle NAME]
  * (the issue's figure uses 10^6 ticks: about 17 minutes per paced row; `--rows shipped` runs only
- * the floor rows and the rows on the shipped bundle)
+ * the floor rows and the rows on the shipped bundle, `--rows adaptation` only the shipped bundle's
+ * onnxruntime rows without and with the worker as the service runs it)
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Rng, packageRoot } from '../../sim/index.js';
 import { OnlineAdaptation, SINGLE_THREADED_GC, Shield, loadShieldModels, type Engine } from '../../runtime/index.js';
 import { benchArgs } from '../bench-args.js';
 import { syntheticBundle } from '../synthetic-bundle.js';
+import { MISS_CAUSES, countCauses, type GcPause, type MissCause, type MissedTick } from './missed-ticks.js';
 
 const args = benchArgs('Shield decision latency over N ticks paced at 1 kHz, onnxruntime and TypeScript engines, with and without the adaptation worker.', {
   ticks: { default: 100_000, min: 1, help: 'decisions per row' },
-  rows: { default: 'all', choices: ['synthetic', 'shipped', 'all'], help: 'synthetic bundles, a shipped bundle (--bundle), or both' },
+  rows: { default: 'all', choices: ['synthetic', 'shipped', 'all', 'adaptation'], help: 'synthetic bundles, a shipped bundle (--bundle), both, or only the shipped onnxruntime rows without and with the worker (for long runs)' },
   bundle: { default: 'navigation1-mesa', choices: null, help: 'the shipped bundle of the shipped rows, a folder under models/' },
+  blocks: { default: 10, min: 1, help: 'with --rows adaptation: alternate the two rows in this many blocks of ticks/blocks each, so that both see the same drift of the machine' },
 });
 const { ticks } = args;
 const PERIOD_MS = 1;
@@ -44,18 +49,40 @@ interface Row {
   max: number;
   /** Ticks that ended after the next one was due; null when ticks run back to back. */
   missed: number | null;
+  /** The missed ticks by cause (missed-ticks.ts); null when ticks run back to back. */
+  causes: Record<MissCause, number> | null;
   /** Candidates swapped in during the row (with the adaptation worker). */
   swapped: number | null;
   /** Time the control thread spent runnable but waiting for a core during the timed ticks (Linux). */
   preemptedMs: number | null;
 }
 
-/** Time this thread has spent runnable but waiting for a core, in ms (Linux schedstat; null elsewhere). */
-function runqueueWaitMs(): number | null {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return null;
+/**
+ * The control thread's run-queue wait (time runnable but waiting for a core), in ms, from Linux
+ * schedstat; read with one pread per call, cheap enough for every tick. Elsewhere it reads 0 and
+ * `available` is false.
+ */
+class RunqueueWait {
+  private readonly fd: number | null;
+  private readonly buffer = Buffer.alloc(128);
+  constructor() {
+    try {
+      this.fd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      this.fd = null;
+    }
+  }
+  get available(): boolean {
+    return this.fd !== null;
+  }
+  ms(): number {
+    if (this.fd === null) return 0;
+    const n = readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
+    const fields = this.buffer.toString('latin1', 0, n).split(' ');
+    return Number(fields[1]) / 1e6;
+  }
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
   }
 }
 
@@ -64,15 +91,24 @@ function runqueueWaitMs(): number | null {
  * ticks after 1,000 warm-up ones; its time is the latency. `afterTick` runs untimed after each,
  * `warmUp` untimed `leadMs` before each is due.
  */
-async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, periodMs = PERIOD_MS, afterTick?: (i: number, result: T) => void, warmUp?: { leadMs: number; run: () => unknown }): Promise<Omit<Row, 'swapped'>> {
-  const latencies = new Float64Array(ticks);
-  let missed = 0;
-  let waitedFrom: number | null = null;
+async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, periodMs = PERIOD_MS, afterTick?: (i: number, result: T) => void, warmUp?: { leadMs: number; run: () => unknown }, count = ticks): Promise<Omit<Row, 'swapped'>> {
+  const latencies = new Float64Array(count);
+  const missedTicks: MissedTick[] = [];
+  const gcPauses: GcPause[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, duration: e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const runqueue = new RunqueueWait();
+  let waitedFrom = 0;
+  let waited = runqueue.ms();
   let due = performance.now();
-  for (let i = -1000; i < ticks; i++) {
+  let previousEnd = due;
+  for (let i = -1000; i < count; i++) {
     // As in a control loop, the event loop runs between two ticks (the worker's messages, candidate
     // swaps); its time makes the next tick late. The wait spins on a clock that allocates nothing.
     await yieldToLoop();
+    const turnEnd = performance.now();
     if (warmUp) {
       while (performance.now() < due - warmUp.leadMs);
       warmUp.run();
@@ -81,29 +117,47 @@ async function paced<T>(tick: (i: number, nowNs: number) => T | Promise<T>, peri
     const start = performance.now();
     const result = await tick(i, Math.round(start * 1e6));
     const end = performance.now();
+    const waitedBefore = waited;
+    waited = runqueue.ms();
     afterTick?.(i, result);
+    const dueNow = due;
     due += periodMs;
-    if (i === -1) waitedFrom = runqueueWaitMs();
+    if (i === -1) waitedFrom = waited;
     if (i >= 0) {
       latencies[i] = (end - start) * 1e3;
-      if (end > due) missed += 1;
+      if (periodMs > 0 && end > due) missedTicks.push({ from: previousEnd, turnEnd, due: dueNow, end, runqueueWaitMs: waited - waitedBefore });
     }
     if (end > due + 10 * periodMs) due = end;
+    previousEnd = end;
   }
-  const waitedTo = runqueueWaitMs();
+  const preemptedMs = runqueue.available ? runqueue.ms() - waitedFrom : null;
+  runqueue.close();
+  // GC entries arrive on a later turn of the event loop.
+  await yieldToLoop();
+  gcObserver.disconnect();
   latencies.sort();
-  const q = (p: number) => latencies[Math.min(ticks - 1, Math.floor(p * ticks))];
-  const preemptedMs = waitedFrom !== null && waitedTo !== null ? waitedTo - waitedFrom : null;
-  return { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: latencies[ticks - 1], missed: periodMs > 0 ? missed : null, preemptedMs };
+  const q = (p: number) => latencies[Math.min(count - 1, Math.floor(p * count))];
+  const paced = periodMs > 0;
+  return {
+    p50: q(0.5),
+    p99: q(0.99),
+    p999: q(0.999),
+    max: latencies[count - 1],
+    missed: paced ? missedTicks.length : null,
+    causes: paced ? countCauses(missedTicks, periodMs, gcPauses) : null,
+    preemptedMs,
+  };
 }
 
 /** `protected`: the worker starts as the service starts it, with `adaptation.protect_control_thread`. */
 type Adaptation = 'none' | 'unprotected' | 'protected';
 
+let protectionReported = false;
+
 /** Time between `Shield.warm` and the tick, in the rows that warm the models up. */
 const WARM_LEAD_MS = 0.05;
 
-async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS, warm = false): Promise<Row> {
+async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS, warm = false, count = ticks): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
   let swapped = 0;
@@ -129,7 +183,10 @@ async function measure(dir: string, engine: Engine, adaptationMode: Adaptation =
       : null;
   adaptation?.on('accepted', () => (swapped += 1));
   adaptation?.start();
-  if (adaptation?.protection) console.log(`  (control thread protected: ${adaptation.protection.lowered} other threads at the lowest priority, so for every later row)`);
+  if (adaptation?.protection && !protectionReported) {
+    protectionReported = true;
+    console.log(`  (control thread protected: ${adaptation.protection.lowered} other threads at the lowest priority, so for every later row)`);
+  }
   const previous = new Float64Array(2);
   const rng = new Rng(3);
   const obs = { values: new Float64Array(2), stampNs: 0 };
@@ -149,6 +206,7 @@ async function measure(dir: string, engine: Engine, adaptationMode: Adaptation =
       previous.set(obs.values);
     },
     warm ? { leadMs: WARM_LEAD_MS, run: () => shield.warm() } : undefined,
+    count,
   );
   await adaptation?.stop();
   await shield.models?.release();
@@ -193,26 +251,47 @@ function print(label: string, engine: Engine | 'none', r: Row, reference: Row | 
   const notes = [reference && `p99 ${(r.p99 / reference.p99).toFixed(2)}x the TypeScript engine`, r.swapped !== null && `${r.swapped} candidates swapped in`].filter(Boolean);
   console.log(
     `${label.padEnd(62)} ${engine.padEnd(12)} p50 ${r.p50.toFixed(1).padStart(6)}  p99 ${r.p99.toFixed(1).padStart(6)}  p99.9 ${r.p999.toFixed(1).padStart(7)}  max ${r.max.toFixed(0).padStart(6)}  ` +
-      `missed ${String(r.missed ?? '-').padStart(4)}  preempted ${r.preemptedMs === null ? '-' : `${r.preemptedMs.toFixed(1)} ms`}${notes.length ? `  (${notes.join('; ')})` : ''}`,
+      `missed ${String(r.missed ?? '-').padStart(4)}${r.causes && r.missed ? ` (${MISS_CAUSES.map((c) => `${c} ${r.causes?.[c]}`).join(', ')})` : ''}  preempted ${r.preemptedMs === null ? '-' : `${r.preemptedMs.toFixed(1)} ms`}${notes.length ? `  (${notes.join('; ')})` : ''}`,
   );
 }
 
+const blocksArg = args.rows === 'adaptation' ? ` --blocks ${args.blocks}` : '';
 const gc = process.execArgv.includes(SINGLE_THREADED_GC) ? `${SINGLE_THREADED_GC} ` : '';
-console.log(gc ? `command: node ${gc}dist/bench/runtime/decide.js --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}` : `command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}`);
+console.log(gc ? `command: node ${gc}dist/bench/runtime/decide.js --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${blocksArg}` : `command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${blocksArg}`);
 console.log(`node ${process.version} ${gc ? 'with single-threaded garbage collection' : 'with parallel garbage collection (the default)'}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
-print('loop floor: an empty decision', 'none', await measureFixed(0), null);
-print('loop floor: a fixed 25 µs computation', 'none', await measureFixed(25), null);
-const synthetic = args.rows === 'shipped' ? [] : ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const);
+const shipped = join(packageRoot(), 'models', args.bundle);
+const label = `models/${args.bundle}`;
+if (args.rows === 'adaptation') {
+  // Only what a long run needs to tell the worker's missed ticks from the machine's, the two rows
+  // alternating block by block (after the first block with the worker, both run protected).
+  const perBlock = Math.ceil(ticks / args.blocks);
+  const totals = { without: [] as Row[], with: [] as Row[] };
+  for (let b = 1; b <= args.blocks; b++) {
+    const without = await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, false, perBlock);
+    print(`${label}, block ${b}/${args.blocks}`, 'onnxruntime', without, null);
+    const withWorker = await measure(shipped, 'onnxruntime', 'protected', PERIOD_MS, false, perBlock);
+    print(`${label} + adaptation worker, block ${b}/${args.blocks}`, 'onnxruntime', withWorker, null);
+    totals.without.push(without);
+    totals.with.push(withWorker);
+  }
+  for (const [name, rows] of [['without the worker', totals.without], ['with the worker', totals.with]] as const) {
+    const sum = (f: (r: Row) => number) => rows.reduce((a, r) => a + f(r), 0);
+    const causes = MISS_CAUSES.map((c) => `${c} ${sum((r) => r.causes?.[c] ?? 0)}`).join(', ');
+    console.log(`total ${name}: ${perBlock * args.blocks} ticks, missed ${sum((r) => r.missed ?? 0)} (${causes}), worst p99 of a block ${Math.max(...rows.map((r) => r.p99)).toFixed(1)} µs, max ${Math.max(...rows.map((r) => r.max)).toFixed(0)} µs, preempted ${sum((r) => r.preemptedMs ?? 0).toFixed(1)} ms${name === 'with the worker' ? `, ${sum((r) => r.swapped ?? 0)} candidates swapped in` : ''}`);
+  }
+} else {
+  print('loop floor: an empty decision', 'none', await measureFixed(0), null);
+  print('loop floor: a fixed 25 µs computation', 'none', await measureFixed(25), null);
+}
+const synthetic = args.rows === 'synthetic' || args.rows === 'all' ? ([['twin-mlp', 'gaussian', 'twin 2x256 critic'], ['weight-transform', 'deterministic', 'weight-transform 3x100 critic (folded)']] as const) : [];
 for (const [architecture, kind, label] of synthetic) {
   const dir = await syntheticBundle(architecture, kind);
   const ts = await measure(dir, 'typescript');
   print(label, 'typescript', ts, ts);
   print(label, 'onnxruntime', await measure(dir, 'onnxruntime'), ts);
 }
-if (args.rows !== 'synthetic') {
+if (args.rows === 'shipped' || args.rows === 'all') {
   // The worker needs a bundle that carries its training state, as the shipped ones do.
-  const shipped = join(packageRoot(), 'models', args.bundle);
-  const label = `models/${args.bundle}`;
   const ts = await measure(shipped, 'typescript');
   print(label, 'typescript', ts, ts);
   print(label, 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
