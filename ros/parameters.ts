@@ -82,6 +82,7 @@ export const SHIELD_NODE_PARAMETERS: readonly ParameterSpec[] = [
   // Off by default here, unlike the YAML config: the middleware's receive threads exist when the
   // runtime starts and would be lowered with the rest, and that has not been tried on a ROS 2 system.
   { name: 'adaptation.protect_control_thread', kind: 'bool', default: false, description: 'Linux: every other thread of the node (the middleware\'s too) at the lowest priority, so that training does not take the control thread\'s core' },
+  { name: 'adaptation.control_cpu', kind: 'integer', default: -1, description: 'Linux, with protect_control_thread: the control thread alone on this CPU, every other thread of the node on the rest (-1: not pinned)', constraints: '>= -1' },
 ];
 
 export interface ShieldNodeSettings {
@@ -180,6 +181,7 @@ function runtimeConfigOf(v: Readonly<Record<string, unknown>>): unknown {
       parity_tolerance: v['adaptation.parity_tolerance'],
       seed: v['adaptation.seed'],
       protect_control_thread: v['adaptation.protect_control_thread'],
+      control_cpu: v['adaptation.control_cpu'] === -1 ? null : v['adaptation.control_cpu'],
     }),
   };
 }

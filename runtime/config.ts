@@ -71,7 +71,9 @@ const adaptationSchema = z.strictObject({
   seed: z.int().min(0).default(0),
   /** Linux: every other thread of the process at the lowest priority, below the control thread. */
   protect_control_thread: z.boolean().default(true),
-});
+  /** Linux, with protect_control_thread: the control thread alone on this CPU, every other thread on the rest. */
+  control_cpu: z.int().min(0).nullable().default(null),
+}).refine((a) => a.control_cpu === null || a.protect_control_thread, { path: ['control_cpu'], message: 'control_cpu needs protect_control_thread: true' });
 
 export const configSchema = z.strictObject({
   bundle: z.string().min(1, 'expected the path of a model bundle'),

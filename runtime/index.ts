@@ -12,6 +12,6 @@ export { createShield, shieldOptions } from './create-shield.js';
 export { RecordingGate, ShieldService, startShieldRuntime } from './shield-service.js';
 export type { ShieldRuntime } from './shield-service.js';
 export { OnlineAdaptation } from './adaptation/online-adaptation.js';
-export { SINGLE_THREADED_GC, protectControlThread, type ControlThreadProtection } from './adaptation/control-thread.js';
+export { ControlThreadError, SINGLE_THREADED_GC, allowedCpus, protectControlThread, type ControlThreadProtection } from './adaptation/control-thread.js';
 export type { OnlineAdaptationEvents, OnlineTransition } from './adaptation/online-adaptation.js';
 export type { AdaptationSettings, CandidateReport } from './adaptation/protocol.js';

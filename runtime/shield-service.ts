@@ -52,14 +52,14 @@ export async function startShieldRuntime(config: ShieldConfig, log: TransportLog
         minRecall: a.min_recall,
         parityTolerance: a.parity_tolerance,
         seed: a.seed,
-      }, { protectControlThread: a.protect_control_thread });
+      }, { protectControlThread: a.protect_control_thread, controlCpu: a.control_cpu });
       adaptation.on('accepted', (r) => log.info({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError }, 'adapted models swapped in'));
       adaptation.on('rejected', (r, why) => log.warn({ candidate: r.dir, iteration: r.iteration, recall: r.recall, parity_error: r.parityError, why }, 'adapted candidate rejected'));
       adaptation.on('releaseFailed', (e) => log.warn({ err: e.message }, 'could not release models a swap retired'));
       adaptation.on('restarted', (n, e) => log.error({ restarts: n, err: e?.message }, 'adaptation worker restarted'));
       adaptation.start();
       const p = adaptation.protection;
-      if (p) log.info({ lowered_threads: p.lowered, single_threaded_gc: p.singleThreadedGc }, p.singleThreadedGc ? 'other threads lowered below the control thread' : 'other threads lowered below the control thread; start node with --single-threaded-gc to keep their garbage collection off the helper threads too');
+      if (p) log.info({ lowered_threads: p.lowered, single_threaded_gc: p.singleThreadedGc, control_cpu: p.pinning?.controlCpu ?? null, other_cpus: p.pinning?.otherCpus ?? null }, p.singleThreadedGc ? 'other threads lowered below the control thread' : 'other threads lowered below the control thread; start node with --single-threaded-gc to keep their garbage collection off the helper threads too');
     }
   } catch (e) {
     await transitionLog?.close().catch(() => {});

@@ -37,6 +37,7 @@ const args = benchArgs('Shield decision latency over N ticks paced at 1 kHz, onn
   ticks: { default: 100_000, min: 1, help: 'decisions per row' },
   rows: { default: 'all', choices: ['synthetic', 'shipped', 'all', 'adaptation'], help: 'synthetic bundles, a shipped bundle (--bundle), both, or only the shipped onnxruntime rows without and with the worker (for long runs)' },
   bundle: { default: 'navigation1-mesa', choices: null, help: 'the shipped bundle of the shipped rows, a folder under models/' },
+  'control-cpu': { default: -1, min: -1, help: 'with the worker: pin the control thread to this CPU and every other thread to the rest (adaptation.control_cpu; -1 pins nothing)' },
   blocks: { default: 10, min: 1, help: 'with --rows adaptation: alternate the two rows in this many blocks of ticks/blocks each, so that both see the same drift of the machine' },
 });
 const { ticks } = args;
@@ -179,13 +180,14 @@ async function measure(dir: string, engine: Engine, adaptationMode: Adaptation =
         minHeldOutViolations: 10,
         parityTolerance: 1e-3,
         seed: 0,
-      }, { protectControlThread: adaptationMode === 'protected' })
+      }, { protectControlThread: adaptationMode === 'protected', controlCpu: adaptationMode === 'protected' && args['control-cpu'] >= 0 ? args['control-cpu'] : null })
       : null;
   adaptation?.on('accepted', () => (swapped += 1));
   adaptation?.start();
   if (adaptation?.protection && !protectionReported) {
     protectionReported = true;
-    console.log(`  (control thread protected: ${adaptation.protection.lowered} other threads at the lowest priority, so for every later row)`);
+    const pin = adaptation.protection.pinning;
+    console.log(`  (control thread protected: ${adaptation.protection.lowered} other threads at the lowest priority${pin ? `, the control thread alone on CPU ${pin.controlCpu}, the others on ${pin.otherCpus.join(',')}` : ''}, so for every later row)`);
   }
   const previous = new Float64Array(2);
   const rng = new Rng(3);
@@ -255,7 +257,7 @@ function print(label: string, engine: Engine | 'none', r: Row, reference: Row | 
   );
 }
 
-const blocksArg = args.rows === 'adaptation' ? ` --blocks ${args.blocks}` : '';
+const blocksArg = `${args.rows === 'adaptation' ? ` --blocks ${args.blocks}` : ''}${args['control-cpu'] >= 0 ? ` --control-cpu ${args['control-cpu']}` : ''}`;
 const gc = process.execArgv.includes(SINGLE_THREADED_GC) ? `${SINGLE_THREADED_GC} ` : '';
 console.log(gc ? `command: node ${gc}dist/bench/runtime/decide.js --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${blocksArg}` : `command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${blocksArg}`);
 console.log(`node ${process.version} ${gc ? 'with single-threaded garbage collection' : 'with parallel garbage collection (the default)'}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);

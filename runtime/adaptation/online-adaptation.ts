@@ -45,14 +45,17 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   #buffer: TransitionChunk & { size: number };
   #unsent: TransitionChunk[] = [];
   readonly #protect: boolean;
+  readonly #controlCpu: number | null;
   #protection: ControlThreadProtection | null = null;
 
   /**
    * `protectControlThread`: on start, give every other thread of the process the lowest priority
    * (`protectControlThread()`, which says why node should also run with `--single-threaded-gc`);
-   * the caller must be the thread that calls `decide`.
+   * the caller must be the thread that calls `decide`. `controlCpu` (with `protectControlThread`):
+   * pin that thread to this CPU and the others, the worker among them, to the rest; `start` throws
+   * a ControlThreadError where that cannot be done.
    */
-  constructor(shield: Shield, settings: AdaptationSettings, options: { chunkSize?: number; initialBackoffMs?: number; maxBackoffMs?: number; protectControlThread?: boolean } = {}) {
+  constructor(shield: Shield, settings: AdaptationSettings, options: { chunkSize?: number; initialBackoffMs?: number; maxBackoffMs?: number; protectControlThread?: boolean; controlCpu?: number | null } = {}) {
     super();
     const manifest = shield.models?.manifest;
     if (!manifest) throw new Error('online adaptation needs a shield with loaded models');
@@ -65,6 +68,8 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
     this.#actSize = manifest.action.size;
     this.#buffer = this.#emptyChunk();
     this.#protect = options.protectControlThread ?? false;
+    this.#controlCpu = options.controlCpu ?? null;
+    if (this.#controlCpu !== null && !this.#protect) throw new Error('controlCpu needs protectControlThread');
   }
 
   /** What starting changed to keep the control thread's core (null before start or when not asked). */
@@ -77,9 +82,10 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   }
 
   start(): void {
+    // Protection comes first: a thread inherits its creator's affinity, so the worker pins itself.
+    if (this.#protect) this.#protection = protectControlThread({ controlCpu: this.#controlCpu });
     this.#running = true;
     this.#spawn();
-    if (this.#protect) this.#protection = protectControlThread();
   }
 
   /** Records one transition; it reaches the worker with the next full chunk. */
@@ -155,7 +161,8 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
     };
     worker.on('error', (e) => restart(e));
     worker.on('exit', (code) => code !== 0 && restart(null));
-    this.#post({ type: 'start', settings: this.#settings });
+    const p = this.#protection;
+    this.#post({ type: 'start', settings: this.#settings, protection: p && p.controlThread !== null ? { controlThread: p.controlThread, cpus: p.pinning?.otherCpus ?? null } : null });
     for (const chunk of this.#unsent.splice(0)) this.#post({ type: 'transitions', chunk }, chunk);
   }
 

@@ -39,7 +39,12 @@ export interface TransitionChunk {
   readonly done: Uint8Array;
 }
 
-export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
+/**
+ * `protection`: the control thread was protected (control-thread.ts); the worker then lowers, and
+ * pins to `cpus` where given, every thread but that one, since the threads started in the worker
+ * before (a native addon's runtime) inherited the control thread's priority and CPU.
+ */
+export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings; readonly protection: { readonly controlThread: number; readonly cpus: readonly number[] | null } | null } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
 
 export interface CandidateReport {
   readonly dir: string;

@@ -18,6 +18,7 @@ import { readModelBundle, writeModelBundle } from '../../training/model-bundle.j
 import type { ShieldModels as TrainedModels } from '../../training/models.js';
 import { RiskPhase } from '../../training/phases.js';
 import { riskLearningRates, TAU_RISK } from '../../training/settings.js';
+import { lowerThreadsBut } from './control-thread.js';
 import type { AdaptationSettings, FromWorker, ToWorker, TransitionChunk } from './protocol.js';
 
 const port = parentPort;
@@ -31,7 +32,7 @@ const pending: TransitionChunk[] = [];
 port.on('message', (m: ToWorker) => {
   if (m.type === 'start') {
     started = true;
-    void run(m.settings)
+    void run(m.settings, m.protection)
       .then(() => port.close())
       .catch((e) => setImmediate(() => { throw e; }));
   } else if (m.type === 'transitions') pending.push(m.chunk);
@@ -55,11 +56,18 @@ function candidates(dir: string): { name: string; index: number }[] {
 }
 
 /**
- * Training must never take a core from the control thread: on Linux, where the nice value is per
- * thread, this thread gets the lowest priority. Elsewhere it keeps the process's.
+ * Training must never take a core from the control thread: on Linux, where the nice value and the
+ * affinity are per thread, this thread gets the lowest priority. Where the control thread was
+ * protected, so does every thread but that one, pinned to `cpus` where given: this thread and those
+ * it started while loading (a native addon's runtime) were created with the control thread's
+ * priority and CPU. Elsewhere the threads keep the process's.
  */
-function lowerThreadPriority(): void {
+function keepOffControlCore(protection: { controlThread: number; cpus: readonly number[] | null } | null): void {
   if (process.platform !== 'linux') return;
+  if (protection) {
+    lowerThreadsBut(protection.controlThread, undefined, protection.cpus);
+    return;
+  }
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (Number.isSafeInteger(tid)) setPriority(tid, constants.priority.PRIORITY_LOW);
@@ -68,8 +76,8 @@ function lowerThreadPriority(): void {
   }
 }
 
-async function run(s: AdaptationSettings): Promise<void> {
-  lowerThreadPriority();
+async function run(s: AdaptationSettings, protection: { controlThread: number; cpus: readonly number[] | null } | null): Promise<void> {
+  keepOffControlCore(protection);
   await initTrainingBackend();
   const { manifest, models, phaseState } = await readModelBundle(s.bundle);
   const rng = new Rng(s.seed);

@@ -27,6 +27,13 @@ describe('shield config', () => {
     assert.throws(() => parseConfig({}), /bundle:/);
   });
 
+  it('takes a control CPU only with the control thread protected', () => {
+    assert.equal(parseConfig({ bundle: 'b', adaptation: { control_cpu: 1 } }).adaptation.control_cpu, 1);
+    assert.equal(parseConfig({ bundle: 'b' }).adaptation.control_cpu, null);
+    assert.throws(() => parseConfig({ bundle: 'b', adaptation: { control_cpu: 1, protect_control_thread: false } }), /adaptation\.control_cpu: control_cpu needs protect_control_thread: true/);
+    assert.throws(() => parseConfig({ bundle: 'b', adaptation: { control_cpu: -1 } }), /adaptation\.control_cpu:/);
+  });
+
   it('checks the MQTT settings as the transport does, so --check catches what would fail at start', () => {
     assert.throws(() => parseConfig({ bundle: 'b', transport: { mqtt: { broker: 'localhost:1883' } } }), /transport\.mqtt\.broker: .*mqtt:\/\/127\.0\.0\.1:1883/);
     assert.throws(() => parseConfig({ bundle: 'b', transport: { mqtt: { prefix: 'robots/+' } } }), /transport\.mqtt\.prefix: .*no wildcards/);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../sim/index.js';
-import { OnlineAdaptation, Shield, loadShieldModels, type AdaptationSettings, type ShieldOptions } from '../../runtime/index.js';
+import { OnlineAdaptation, Shield, allowedCpus, loadShieldModels, type AdaptationSettings, type ShieldOptions } from '../../runtime/index.js';
 import { writeModelBundle } from '../../training/model-bundle.js';
 import { train } from '../../training/train.js';
 import { arraySource, toyTransitions } from '../support/data.js';
@@ -145,6 +146,30 @@ describe('online adaptation', () => {
     const d = await shield.decide({ values: [0], stampNs: 0 }, { values: [0], stampNs: 0 }, 0);
     assert.equal(shield.models, models, 'the last good models stay');
     assert.notEqual(d.source, 'fallback');
+    await adaptation.stop();
+  });
+
+  // Last in this file: protection changes the whole test process for good.
+  const twoCpus = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0;
+  it('with a control CPU, trains on the other CPUs: the worker pins itself, the control thread keeps its CPU', { skip: !twoCpus && 'needs Linux, 2 CPUs and util-linux taskset' }, async () => {
+    const allowed = allowedCpus();
+    const controlCpu = allowed[allowed.length - 1];
+    const shield = new Shield(await loadShieldModels(bundle, 'typescript'), options);
+    const adaptation = new OnlineAdaptation(shield, settings(), { protectControlThread: true, controlCpu });
+    after(() => adaptation.stop());
+    const accepted = waitFor(adaptation, 'accepted');
+    const before = new Set(readdirSync('/proc/self/task'));
+    adaptation.start();
+    feed(adaptation, 400);
+    await accepted;
+    const self = readlinkSync('/proc/thread-self').split('/').pop()!;
+    const cpusOf = (tid: string) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))![1];
+    // The threads started since: the worker's (created on this thread, whose CPU it inherited).
+    const started = readdirSync('/proc/self/task').filter((t) => !before.has(t));
+    assert.ok(started.length >= 1, 'the worker runs in a thread of its own');
+    assert.equal(cpusOf(self), String(controlCpu));
+    for (const t of started) assert.ok(!cpusOf(t).split(/[,-]/).includes(String(controlCpu)), `thread ${t} (${readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim()}), started with the worker, may run on ${cpusOf(t)}; started: ${started.map((x) => `${x} ${readFileSync(`/proc/self/task/${x}/comm`, 'utf8').trim()} ${cpusOf(x)}`).join('; ')}`);
+    assert.deepEqual(adaptation.protection?.pinning, { controlCpu, otherCpus: allowed.filter((c) => c !== controlCpu) });
     await adaptation.stop();
   });
 });
