@@ -32,12 +32,11 @@ export const SINGLE_THREADED_GC = '--single-threaded-gc';
  * to node at start: set from inside a running process, it crashed V8 in a concurrent marking.
  *
  * With `controlCpu` it also pins the calling thread to that CPU and every other thread to the rest
- * of the process's CPUs. Measured on this 2-core VM over 10^6 ticks (bench/runtime, --rows
- * adaptation), lowering alone left 8,472 missed ticks with the worker against 510 without: once the
- * worker keeps the second core busy, the threads that wake (the kernel's, other processes', this
- * process's) land on the control thread's core. With the control thread alone on its core the
- * counts were even (45 and 45 per 5x10^4 ticks), but only once every other thread of the machine was
- * kept off that core as well, which is the operator's part (`isolcpus`, a cpuset).
+ * of the process's CPUs, so that neither the worker nor its helpers ever run there; keeping the
+ * machine's other tasks off that CPU is the operator's part (`isolcpus`, a cpuset). Why: on a 2-core
+ * VM, lowering alone left 8,472 missed ticks per 10^6 with the worker against 510 without
+ * (bench/runtime --rows adaptation, 2026-12-07); the README's "Online adaptation" has what pinning
+ * changed there, which is not yet enough.
  *
  * On Linux only, where the nice value and the affinity are per thread; elsewhere it changes nothing
  * (and refuses a `controlCpu`).
@@ -85,14 +84,27 @@ export function lowerThreadsBut(controlThread: number, threads: readonly string[
   return lowered;
 }
 
-/** The CPUs this process may run on (its affinity, which a cpuset or `taskset` may have narrowed). */
+/**
+ * The CPUs this process may run on: the union of its threads' affinities (a cpuset or `taskset` may
+ * have narrowed them; an earlier protection split them between the control thread and the rest).
+ */
 export function allowedCpus(): number[] {
-  const line = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  if (!line) throw new ControlThreadError('/proc/self/status has no Cpus_allowed_list');
-  return line[1].split(',').flatMap((range) => {
-    const [from, to = from] = range.split('-').map(Number);
-    return Array.from({ length: to - from + 1 }, (_, k) => from + k);
-  });
+  const cpus = new Set<number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/self/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // The thread ended meanwhile.
+    }
+    const line = /^Cpus_allowed_list:\s*(\S+)$/m.exec(status);
+    if (!line) throw new ControlThreadError(`/proc/self/task/${tid}/status has no Cpus_allowed_list`);
+    for (const range of line[1].split(',')) {
+      const [from, to = from] = range.split('-').map(Number);
+      for (let c = from; c <= to; c++) cpus.add(c);
+    }
+  }
+  return [...cpus].sort((x, y) => x - y);
 }
 
 /** The CPUs left to every thread but the control thread; refuses a control CPU the process may not use. */

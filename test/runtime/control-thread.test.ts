@@ -14,6 +14,8 @@ await new Promise((r) => worker.once('online', r));
 let result;
 try {
   result = protectControlThread({ controlCpu: ${controlCpu} });
+  // Again, as a second adaptation started in the same process does: the same split.
+  if (${controlCpu} !== null) result = protectControlThread({ controlCpu: ${controlCpu} });
 } catch (e) {
   console.log(JSON.stringify({ error: e.constructor.name + ': ' + e.message }));
   process.exit(0);
