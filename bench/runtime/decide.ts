@@ -257,9 +257,9 @@ function print(label: string, engine: Engine | 'none', r: Row, reference: Row | 
   );
 }
 
-const blocksArg = `${args.rows === 'adaptation' ? ` --blocks ${args.blocks}` : ''}${args['control-cpu'] >= 0 ? ` --control-cpu ${args['control-cpu']}` : ''}`;
+const extraArgs = `${args.rows === 'adaptation' ? ` --blocks ${args.blocks}` : ''}${args['control-cpu'] >= 0 ? ` --control-cpu ${args['control-cpu']}` : ''}`;
 const gc = process.execArgv.includes(SINGLE_THREADED_GC) ? `${SINGLE_THREADED_GC} ` : '';
-console.log(gc ? `command: node ${gc}dist/bench/runtime/decide.js --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${blocksArg}` : `command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${blocksArg}`);
+console.log(gc ? `command: node ${gc}dist/bench/runtime/decide.js --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${extraArgs}` : `command: npm run bench:runtime -- --ticks ${ticks} --rows ${args.rows} --bundle ${args.bundle}${extraArgs}`);
 console.log(`node ${process.version} ${gc ? 'with single-threaded garbage collection' : 'with parallel garbage collection (the default)'}; ${ticks} decisions paced at 1 kHz per row; latency of Shield.decide in µs`);
 const shipped = join(packageRoot(), 'models', args.bundle);
 const label = `models/${args.bundle}`;

@@ -59,7 +59,7 @@ export function protectControlThread(options: { controlCpu?: number | null } = {
   }
   const pinning = controlCpu === null ? null : { controlCpu, otherCpus: cpusBesides(controlCpu) };
   if (pinning) pinThread(Number(self), [pinning.controlCpu]);
-  const lowered = lowerThreadsBut(Number(self), threads, pinning?.otherCpus ?? null);
+  const lowered = lowerThreadsBut(Number(self), pinning?.otherCpus ?? null, threads);
   return { lowered, singleThreadedGc, controlThread: Number(self), pinning };
 }
 
@@ -67,7 +67,7 @@ export function protectControlThread(options: { controlCpu?: number | null } = {
  * Gives every listed thread but `controlThread` the lowest priority and, with `cpus`, pins it to
  * them; returns how many it changed. Threads that end meanwhile are skipped.
  */
-export function lowerThreadsBut(controlThread: number, threads: readonly string[] = readdirSync('/proc/self/task'), cpus: readonly number[] | null = null): number {
+export function lowerThreadsBut(controlThread: number, cpus: readonly number[] | null, threads: readonly string[] = readdirSync('/proc/self/task')): number {
   let lowered = 0;
   for (const name of threads) {
     const tid = Number(name);

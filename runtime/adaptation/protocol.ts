@@ -44,7 +44,12 @@ export interface TransitionChunk {
  * pins to `cpus` where given, every thread but that one, since the threads started in the worker
  * before (a native addon's runtime) inherited the control thread's priority and CPU.
  */
-export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings; readonly protection: { readonly controlThread: number; readonly cpus: readonly number[] | null } | null } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
+export interface WorkerProtection {
+  readonly controlThread: number;
+  readonly cpus: readonly number[] | null;
+}
+
+export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings; readonly protection: WorkerProtection | null } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
 
 export interface CandidateReport {
   readonly dir: string;

@@ -19,7 +19,7 @@ import type { ShieldModels as TrainedModels } from '../../training/models.js';
 import { RiskPhase } from '../../training/phases.js';
 import { riskLearningRates, TAU_RISK } from '../../training/settings.js';
 import { lowerThreadsBut } from './control-thread.js';
-import type { AdaptationSettings, FromWorker, ToWorker, TransitionChunk } from './protocol.js';
+import type { AdaptationSettings, FromWorker, ToWorker, TransitionChunk, WorkerProtection } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('the adaptation worker must run in a worker thread');
@@ -62,10 +62,10 @@ function candidates(dir: string): { name: string; index: number }[] {
  * it started while loading (a native addon's runtime) were created with the control thread's
  * priority and CPU. Elsewhere the threads keep the process's.
  */
-function keepOffControlCore(protection: { controlThread: number; cpus: readonly number[] | null } | null): void {
+function keepOffControlCore(protection: WorkerProtection | null): void {
   if (process.platform !== 'linux') return;
   if (protection) {
-    lowerThreadsBut(protection.controlThread, undefined, protection.cpus);
+    lowerThreadsBut(protection.controlThread, protection.cpus);
     return;
   }
   try {
@@ -76,7 +76,7 @@ function keepOffControlCore(protection: { controlThread: number; cpus: readonly 
   }
 }
 
-async function run(s: AdaptationSettings, protection: { controlThread: number; cpus: readonly number[] | null } | null): Promise<void> {
+async function run(s: AdaptationSettings, protection: WorkerProtection | null): Promise<void> {
   keepOffControlCore(protection);
   await initTrainingBackend();
   const { manifest, models, phaseState } = await readModelBundle(s.bundle);
