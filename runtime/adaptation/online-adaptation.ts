@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Shield } from '../core/shield.js';
 import { loadShieldModels, type ShieldModels } from '../models/shield-models.js';
 import { protectControlThread, type ControlThreadProtection } from './control-thread.js';
-import type { AdaptationSettings, CandidateReport, FromWorker, ToWorker, TransitionChunk } from './protocol.js';
+import type { AdaptationSettings, CandidateReport, FromWorker, ToWorker, TransitionChunk, WorkerProtection } from './protocol.js';
 
 export interface OnlineTransition {
   readonly obs: ArrayLike<number>;
@@ -146,7 +146,9 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
   }
 
   #spawn(): void {
-    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    const p = this.#protection;
+    const protection: WorkerProtection | null = p && p.controlThread !== null ? { controlThread: p.controlThread, cpus: p.pinning?.otherCpus ?? null } : null;
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: protection });
     this.#worker = worker;
     worker.on('message', (m: FromWorker) => void this.#onMessage(m));
     const restart = (error: Error | null) => {
@@ -161,8 +163,7 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
     };
     worker.on('error', (e) => restart(e));
     worker.on('exit', (code) => code !== 0 && restart(null));
-    const p = this.#protection;
-    this.#post({ type: 'start', settings: this.#settings, protection: p && p.controlThread !== null ? { controlThread: p.controlThread, cpus: p.pinning?.otherCpus ?? null } : null });
+    this.#post({ type: 'start', settings: this.#settings });
     for (const chunk of this.#unsent.splice(0)) this.#post({ type: 'transitions', chunk }, chunk);
   }
 

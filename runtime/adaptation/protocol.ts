@@ -40,16 +40,16 @@ export interface TransitionChunk {
 }
 
 /**
- * `protection`: the control thread was protected (control-thread.ts); the worker then lowers, and
- * pins to `cpus` where given, every thread but that one, since the threads started in the worker
- * before (a native addon's runtime) inherited the control thread's priority and CPU.
+ * Given to the worker at its creation where the control thread was protected (control-thread.ts):
+ * the worker then lowers, and pins to `cpus` where given, every thread but `controlThread` before it
+ * loads anything else.
  */
 export interface WorkerProtection {
   readonly controlThread: number;
   readonly cpus: readonly number[] | null;
 }
 
-export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings; readonly protection: WorkerProtection | null } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
+export type ToWorker = { readonly type: 'start'; readonly settings: AdaptationSettings } | { readonly type: 'transitions'; readonly chunk: TransitionChunk } | { readonly type: 'stop' };
 
 export interface CandidateReport {
   readonly dir: string;

@@ -151,7 +151,7 @@ describe('online adaptation', () => {
 
   // Last in this file: protection changes the whole test process for good.
   const twoCpus = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0;
-  it('with a control CPU, trains on the other CPUs: the worker pins itself, the control thread keeps its CPU', { skip: !twoCpus && 'needs Linux, 2 CPUs and util-linux taskset' }, async () => {
+  it('with a control CPU, trains on the other CPUs: the worker pins itself before it loads the training code, the control thread keeps its CPU', { skip: !twoCpus && 'needs Linux, 2 CPUs and util-linux taskset' }, async () => {
     const allowed = allowedCpus();
     const controlCpu = allowed[allowed.length - 1];
     const shield = new Shield(await loadShieldModels(bundle, 'typescript'), options);
@@ -159,11 +159,32 @@ describe('online adaptation', () => {
     after(() => adaptation.stop());
     const accepted = waitFor(adaptation, 'accepted');
     const before = new Set(readdirSync('/proc/self/task'));
+    const cpusOf = (tid: string) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))![1];
+    const onControlCpu = (tid: string) => cpusOf(tid).split(/[,-]/).includes(String(controlCpu));
+    const cpuMsOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    // CPU time each new thread had used when first seen off the control CPU (an upper bound of what
+    // it ran there at the control thread's priority), watched every event-loop turn.
+    const cpuMsWhenPinned = new Map<string, number>();
+    let watching = true;
+    const watch = () => {
+      for (const t of readdirSync('/proc/self/task')) {
+        if (before.has(t) || cpuMsWhenPinned.has(t)) continue;
+        try {
+          if (!onControlCpu(t)) cpuMsWhenPinned.set(t, cpuMsOf(t));
+        } catch {
+          // The thread ended between the listing and the read.
+        }
+      }
+      if (watching) setImmediate(watch);
+    };
     adaptation.start();
+    watch();
     feed(adaptation, 400);
     await accepted;
+    watching = false;
     const self = readlinkSync('/proc/thread-self').split('/').pop()!;
-    const cpusOf = (tid: string) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))![1];
+    // The worker's import of TensorFlow.js and the training code alone takes seconds of CPU.
+    for (const [t, ms] of cpuMsWhenPinned) assert.ok(ms < 500, `thread ${t} ran ${ms.toFixed(0)} ms before it left the control CPU`);
     // The threads started since: the worker's (created on this thread, whose CPU it inherited).
     const started = readdirSync('/proc/self/task').filter((t) => !before.has(t));
     assert.ok(started.length >= 1, 'the worker runs in a thread of its own');
