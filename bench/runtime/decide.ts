@@ -10,7 +10,8 @@
  * with the worker alone at the lowest priority, then as the service starts it, with every other
  * thread lowered (`adaptation.protect_control_thread`, which lasts for the rest of the process, so
  * it comes after the rows without it). Two rows call `Shield.warm()` 50 µs before each tick is due,
- * untimed. Run it as `node --single-threaded-gc dist/bench/runtime/decide.js`
+ * untimed; one calls it at the tick, right before the decision, timed with it (what a loop that
+ * cannot tell when the next tick comes could do). Run it as `node --single-threaded-gc dist/bench/runtime/decide.js`
  * for the deployment the README recommends with adaptation. The last row runs the
  * onnxruntime decisions back to back, to show what the gap between ticks adds to the tail.
  * On Linux every row also reports how long the control thread waited for a core while runnable
@@ -155,10 +156,13 @@ type Adaptation = 'none' | 'unprotected' | 'protected';
 
 let protectionReported = false;
 
-/** Time between `Shield.warm` and the tick, in the rows that warm the models up. */
+/** Time between `Shield.warm` and the tick, in the rows that warm the models up ahead. */
 const WARM_LEAD_MS = 0.05;
 
-async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS, warm = false, count = ticks): Promise<Row> {
+/** `ahead`: `Shield.warm()` untimed WARM_LEAD_MS before each tick; `at-tick`: right before the decision, timed with it. */
+type Warm = 'none' | 'ahead' | 'at-tick';
+
+async function measure(dir: string, engine: Engine, adaptationMode: Adaptation = 'none', periodMs = PERIOD_MS, warm: Warm = 'none', count = ticks): Promise<Row> {
   const models = await loadShieldModels(dir, engine);
   const shield = new Shield(models, { epsSafe: 0.3, fallback: 'recovery', maxStateAgeMs: 100, maxCommandAgeMs: 100, hysteresis: null, maxBypassS: 60 });
   let swapped = 0;
@@ -193,21 +197,28 @@ async function measure(dir: string, engine: Engine, adaptationMode: Adaptation =
   const rng = new Rng(3);
   const obs = { values: new Float64Array(2), stampNs: 0 };
   const cmd = { values: new Float64Array(2), stampNs: 0 };
+  const decideAt = (now: number) => {
+    obs.values[0] = rng.uniformIn(-50, 0);
+    obs.values[1] = rng.uniformIn(-5, 5);
+    cmd.values[0] = rng.uniformIn(-1, 1);
+    cmd.values[1] = rng.uniformIn(-1, 1);
+    obs.stampNs = cmd.stampNs = now;
+    return shield.decide(obs, cmd, now);
+  };
   const row = await paced(
-    (_, now) => {
-      obs.values[0] = rng.uniformIn(-50, 0);
-      obs.values[1] = rng.uniformIn(-5, 5);
-      cmd.values[0] = rng.uniformIn(-1, 1);
-      cmd.values[1] = rng.uniformIn(-1, 1);
-      obs.stampNs = cmd.stampNs = now;
-      return shield.decide(obs, cmd, now);
-    },
+    warm === 'at-tick'
+      ? async (_, now) => {
+        const warming = shield.warm();
+        if (warming) await warming;
+        return decideAt(now);
+      }
+      : (_, now) => decideAt(now),
     periodMs,
     (i, d) => {
       if (adaptation && i > -1000) adaptation.record({ obs: previous, action: d.action, nextObs: obs.values, constraint: obs.values[0] > -1 ? 1 : 0, done: false });
       previous.set(obs.values);
     },
-    warm ? { leadMs: WARM_LEAD_MS, run: () => shield.warm() } : undefined,
+    warm === 'ahead' ? { leadMs: WARM_LEAD_MS, run: () => shield.warm() } : undefined,
     count,
   );
   await adaptation?.stop();
@@ -269,9 +280,9 @@ if (args.rows === 'adaptation') {
   const perBlock = Math.ceil(ticks / args.blocks);
   const totals = { without: [] as Row[], with: [] as Row[] };
   for (let b = 1; b <= args.blocks; b++) {
-    const without = await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, false, perBlock);
+    const without = await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, 'none', perBlock);
     print(`${label}, block ${b}/${args.blocks}`, 'onnxruntime', without, null);
-    const withWorker = await measure(shipped, 'onnxruntime', 'protected', PERIOD_MS, false, perBlock);
+    const withWorker = await measure(shipped, 'onnxruntime', 'protected', PERIOD_MS, 'none', perBlock);
     print(`${label} + adaptation worker, block ${b}/${args.blocks}`, 'onnxruntime', withWorker, null);
     totals.without.push(without);
     totals.with.push(withWorker);
@@ -297,12 +308,13 @@ if (args.rows === 'shipped' || args.rows === 'all') {
   const ts = await measure(shipped, 'typescript');
   print(label, 'typescript', ts, ts);
   print(label, 'onnxruntime', await measure(shipped, 'onnxruntime'), ts);
-  print(`${label}, Shield.warm() ${WARM_LEAD_MS * 1e3} µs before`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, true), ts);
+  print(`${label}, Shield.warm() ${WARM_LEAD_MS * 1e3} µs before`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, 'ahead'), ts);
+  print(`${label}, Shield.warm() at the tick, timed too`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', PERIOD_MS, 'at-tick'), ts);
   print(`${label} + worker, unprotected`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'unprotected'), ts);
   // Protection is process-wide and cannot be undone: the rows below all run under it.
   print(`${label} + adaptation worker`, 'typescript', await measure(shipped, 'typescript', 'protected'), ts);
   print(`${label} + adaptation worker`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'protected'), ts);
-  print(`${label} + worker, Shield.warm() ${WARM_LEAD_MS * 1e3} µs before`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'protected', PERIOD_MS, true), ts);
+  print(`${label} + worker, Shield.warm() ${WARM_LEAD_MS * 1e3} µs before`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'protected', PERIOD_MS, 'ahead'), ts);
   // The same decisions without the 1 ms gap: how much of the tail the gap between ticks adds.
   print(`${label}, back to back (no 1 ms gap)`, 'onnxruntime', await measure(shipped, 'onnxruntime', 'none', 0), ts);
 }
