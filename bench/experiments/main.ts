@@ -59,7 +59,7 @@ program
           signal: controller.signal,
           onEpisode: (r) =>
             console.error(
-              `${label}: episode ${r.episode}/${settings.episodes}  return ${r.return.toFixed(1)}  ${r.violation ? 'VIOLATION' : 'safe'}  length ${r.length}  interventions ${r.interventions}  (${r.seconds.toFixed(1)} s, ${r.totalSteps} steps so far)`,
+              `${label}: episode ${r.episode}/${settings.episodes}  return ${r.return.toFixed(1)}  ${r.violation ? 'VIOLATION' : 'safe'}  length ${r.length}  interventions ${r.interventions}${r.violationRecall == null ? '' : `  recall ${r.violationRecall.toFixed(2)}`}  (${r.seconds.toFixed(1)} s, ${r.totalSteps} steps so far)`,
             ),
         });
         if (outcome.resumedAt !== null) console.error(`${label}: resumed after episode ${outcome.resumedAt}`);

@@ -11,6 +11,7 @@
  *   6. (s, a_exec, c, s', done) into the episode's list, pushed into the risk buffer at its end.
  * Unconstrained skips the safety parts: no gate, no risk updates.
  */
+import * as tf from '@tensorflow/tfjs';
 import { sampleBox, type Env, type Rng } from '../../sim/index.js';
 import type { Shield } from '../../runtime/index.js';
 import type { TransitionColumns } from '../../training/batch.js';
@@ -46,6 +47,8 @@ export interface SafetyParts {
   readonly onlineFrom: number;
   /** Share of violating transitions per risk batch (HalfCheetah 0.3), or null for uniform batches. */
   readonly posFraction: number | null;
+  /** The gate's threshold: the shield replaces a proposal whose risk is above it. */
+  readonly epsRisk: number;
 }
 
 export interface Counters {
@@ -67,6 +70,11 @@ export interface OnlineEpisode {
   readonly fallbacks: number;
   /** Navigation's task success (final step within 4 of the goal); absent elsewhere. */
   readonly success?: boolean;
+  /**
+   * Share of the risk buffer's violating transitions (D_test's and those met online) that the
+   * critic flags after this episode (Q_risk > eps_risk); null without a safety critic or violations.
+   */
+  readonly violationRecall: number | null;
   /** Environment steps and updates of the run so far, this episode included. */
   readonly totalSteps: number;
   readonly sacUpdates: number;
@@ -99,6 +107,31 @@ export function riskBatch(safety: Pick<SafetyParts, 'buffer' | 'posFraction'>, r
   const violating = Math.floor(posFraction * batchSize);
   if (buffer.violations < violating || buffer.size - buffer.violations < batchSize - violating) return null;
   return buffer.sampleBalanced(rng, batchSize, posFraction);
+}
+
+/**
+ * Whether the critic still knows the accidents it has seen: the share of the buffer's violating
+ * transitions it flags. A critic that drifts towards "safe everywhere" on a buffer of mostly safe
+ * transitions shows here before its misses show as violations.
+ */
+export function violationRecall(safety: Pick<SafetyParts, 'learner' | 'buffer' | 'epsRisk'>): number | null {
+  const { learner, buffer, epsRisk } = safety;
+  if (buffer.violations === 0) return null;
+  const all = buffer.rowsFrom(0);
+  const rows: number[] = [];
+  for (let i = 0; i < all.size; i++) if (all.constraint[i] === 1) rows.push(i);
+  const obs = new Float32Array(rows.length * all.observationSize);
+  const action = new Float32Array(rows.length * all.actionSize);
+  rows.forEach((row, k) => {
+    obs.set(all.obs.subarray(row * all.observationSize, (row + 1) * all.observationSize), k * all.observationSize);
+    action.set(all.action.subarray(row * all.actionSize, (row + 1) * all.actionSize), k * all.actionSize);
+  });
+  const risk = tf.tidy(() => learner.critic.risk(learner.criticVars, tf.tensor2d(obs, [rows.length, all.observationSize]), tf.tensor2d(action, [rows.length, all.actionSize])));
+  const values = risk.dataSync();
+  risk.dispose();
+  let flagged = 0;
+  for (const v of values) if (v > epsRisk) flagged += 1;
+  return flagged / rows.length;
 }
 
 /** Runs one episode of phase 3 and returns its record. */
@@ -154,6 +187,7 @@ export async function runEpisode(loop: OnlineLoop): Promise<OnlineEpisode> {
         interventions,
         fallbacks,
         ...(r.info.success === undefined ? {} : { success: r.info.success }),
+        violationRecall: safety ? violationRecall(safety) : null,
         totalSteps: counters.steps,
         sacUpdates: counters.sacUpdates,
         riskUpdates: counters.riskUpdates,

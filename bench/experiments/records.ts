@@ -16,6 +16,8 @@ export const episodeRecordSchema = z.object({
   interventions: z.int().min(0),
   fallbacks: z.int().min(0),
   success: z.boolean().optional(),
+  /** Absent in records written before it was kept. */
+  violationRecall: z.number().min(0).max(1).nullable().optional(),
   totalSteps: z.int().min(1),
   sacUpdates: z.int().min(0),
   riskUpdates: z.int().min(0),

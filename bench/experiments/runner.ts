@@ -141,7 +141,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
     if (riskStart.online) buffer.pushAll(riskStart.online);
     const models = liveShieldModels(bundle.manifest, learner, streams.gate);
     const shield = new Shield(models, shieldOptions(parseConfig({ bundle: s.bundle!, shield: { eps_safe: s.epsRisk } }).shield, models));
-    safety = { learner, shield, buffer, onlineFrom: dTest.transitions.size, posFraction: s.posFraction };
+    safety = { learner, shield, buffer, onlineFrom: dTest.transitions.size, posFraction: s.posFraction, epsRisk: s.epsRisk };
   }
 
   const loop: OnlineLoop = { env, sac, replay, safety, streams, counters, startSteps: s.startSteps, batchSize: s.batchSize };

@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { riskBatch } from '../../../bench/experiments/online-loop.js';
+import { riskBatch, violationRecall } from '../../../bench/experiments/online-loop.js';
 import { Rng } from '../../../sim/index.js';
 import { ReplayBuffer } from '../../../training/data/index.js';
+import type { RiskLearner } from '../../../training/risk-learner.js';
 
 function buffer(safe: number, violating: number): ReplayBuffer {
   const b = new ReplayBuffer(2, 2, 10_000);
@@ -28,5 +30,26 @@ describe('online risk batches', () => {
   it('draws uniform batches once the buffer holds more than a batch', () => {
     assert.equal(riskBatch({ buffer: buffer(256, 0), posFraction: null }, new Rng(0), 256), null);
     assert.equal(riskBatch({ buffer: buffer(257, 0), posFraction: null }, new Rng(0), 256)!.constraint.length, 256);
+  });
+});
+
+describe('violation recall', () => {
+  // A critic whose risk is the observation's first coordinate.
+  const learner = { critic: { risk: (_: tf.Tensor[], obs: tf.Tensor2D) => tf.slice(obs, [0, 0], [-1, 1]) }, criticVars: [] } as unknown as RiskLearner;
+  const push = (b: ReplayBuffer, first: number, constraint: 0 | 1) => b.push({ obs: new Float64Array([first, 0]), action: new Float64Array(2), reward: 0, nextObs: new Float64Array(2), constraint, done: constraint === 1 });
+
+  it('is the share of violating transitions whose risk is above eps_risk; safe ones do not count', () => {
+    const b = new ReplayBuffer(2, 2, 100);
+    for (const first of [0.1, 0.2, 0.5, 0.9]) push(b, first, 1);
+    for (let i = 0; i < 10; i++) push(b, 0.9, 0);
+    assert.equal(violationRecall({ learner, buffer: b, epsRisk: 0.3 }), 0.5);
+    assert.equal(violationRecall({ learner, buffer: b, epsRisk: 0.05 }), 1);
+    assert.equal(violationRecall({ learner, buffer: b, epsRisk: 0.95 }), 0);
+  });
+
+  it('is null while the buffer holds no violation', () => {
+    const b = new ReplayBuffer(2, 2, 100);
+    push(b, 0.9, 0);
+    assert.equal(violationRecall({ learner, buffer: b, epsRisk: 0.3 }), null);
   });
 });

@@ -60,8 +60,9 @@ describe('phase-3 experiment runner', () => {
   it('gates every proposal through the shield: a critic that always says "risky" hands every tick to the recovery policy', async () => {
     const { records } = await runExperiment(experimentSettings(request({ episodes: 1, bundles: join(dir, 'risky', '{domain}-{method}') })), join(dir, 'risky-out'), { command: 'test' });
     assert.equal(records[0].interventions, records[0].length);
+    assert.equal(records[0].violationRecall, 1, 'it flags every violation it has seen');
     const open = await runExperiment(experimentSettings(request({ method: 'unconstrained', episodes: 2 })), join(dir, 'risky-out'), { command: 'test' });
-    assert.ok(open.records.every((r) => r.interventions === 0 && r.riskUpdates === 0));
+    assert.ok(open.records.every((r) => r.interventions === 0 && r.riskUpdates === 0 && r.violationRecall === null));
   });
 
   it('resumes from its checkpoint to exactly the records of an uninterrupted run, and refuses other settings in the same folder', async () => {
