@@ -1,8 +1,9 @@
 /**
  * What the online-adaptation worker thread runs once it is off the control core (worker.ts): the
- * only place where the runtime loads TensorFlow.js. It keeps training the critic and recovery policy (the same update as offline phase 2) on the
- * offline test data plus the transitions the shield records, writes a candidate bundle every few
- * hundred updates, checks it, and reports it to the control thread, which swaps it in.
+ * only place where the runtime loads TensorFlow.js. It keeps training the critic and recovery
+ * policy (the same update as offline phase 2) on the offline test data plus the transitions the
+ * shield records, writes a candidate bundle every few hundred updates, checks it, and reports it
+ * to the control thread, which swaps it in.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readdirSync, rmSync } from 'node:fs';

@@ -2,8 +2,9 @@
  * The online-adaptation worker thread's entry. A thread starts with its creator's priority and
  * CPUs, here the control thread's: so this thread first takes the lowest priority (and, where the
  * control thread was protected, leaves its CPU), and only then loads the training code, whose
- * import alone took 2-3 s of CPU there (bench/runtime, 2026-12-07: the control thread waited about
- * 1 s for its core in each worker start) and starts threads of its own that inherit what this one has then.
+ * import alone took 1-3 s of CPU there (bench/runtime, 2026-12-07: the control thread waited about
+ * 1 s for its core at each worker start) and starts threads of its own, which inherit what this
+ * thread has by then.
  */
 import { readlinkSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
