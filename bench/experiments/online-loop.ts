@@ -117,21 +117,13 @@ export function riskBatch(safety: Pick<SafetyParts, 'buffer' | 'posFraction'>, r
 export function violationRecall(safety: Pick<SafetyParts, 'learner' | 'buffer' | 'epsRisk'>): number | null {
   const { learner, buffer, epsRisk } = safety;
   if (buffer.violations === 0) return null;
-  const all = buffer.rowsFrom(0);
-  const rows: number[] = [];
-  for (let i = 0; i < all.size; i++) if (all.constraint[i] === 1) rows.push(i);
-  const obs = new Float32Array(rows.length * all.observationSize);
-  const action = new Float32Array(rows.length * all.actionSize);
-  rows.forEach((row, k) => {
-    obs.set(all.obs.subarray(row * all.observationSize, (row + 1) * all.observationSize), k * all.observationSize);
-    action.set(all.action.subarray(row * all.actionSize, (row + 1) * all.actionSize), k * all.actionSize);
-  });
-  const risk = tf.tidy(() => learner.critic.risk(learner.criticVars, tf.tensor2d(obs, [rows.length, all.observationSize]), tf.tensor2d(action, [rows.length, all.actionSize])));
+  const v = buffer.violating();
+  const risk = tf.tidy(() => learner.critic.risk(learner.criticVars, tf.tensor2d(v.obs, [v.size, v.observationSize]), tf.tensor2d(v.action, [v.size, v.actionSize])));
   const values = risk.dataSync();
   risk.dispose();
   let flagged = 0;
-  for (const v of values) if (v > epsRisk) flagged += 1;
-  return flagged / rows.length;
+  for (const r of values) if (r > epsRisk) flagged += 1;
+  return flagged / v.size;
 }
 
 /** Runs one episode of phase 3 and returns its record. */

@@ -90,6 +90,11 @@ export class ReplayBuffer {
     return takeRows(this.#store, Int32Array.from({ length: this.#size - start }, (_, i) => start + i));
   }
 
+  /** Copies of every stored violating transition (constraint = 1), in no particular order. */
+  violating(): TransitionBatch {
+    return takeRows(this.#store, this.#bySlot[1].slice(0, this.#counts[1]));
+  }
+
   /** `batchSize` transitions drawn uniformly without replacement (the whole buffer if it holds fewer). */
   sample(rng: Rng, batchSize: number): TransitionBatch {
     checkBatchSize(batchSize);

@@ -110,6 +110,16 @@ describe('ReplayBuffer', () => {
     assert.ok(rows(b).every((i, j) => (i % 3 === 0) === (b.constraint[j] === 1)));
   });
 
+  it('hands back every violating transition it holds, also after overwriting old ones', () => {
+    const buffer = new ReplayBuffer(1, 1, 100);
+    for (let i = 0; i < 250; i++) buffer.push({ obs: [i], action: [-i], reward: i, nextObs: [i + 1], constraint: i % 7 === 0 ? 1 : 0, done: false });
+    const v = buffer.violating();
+    assert.equal(v.size, buffer.violations);
+    assert.deepEqual(rows(v).sort((x, y) => x - y), Array.from({ length: 250 }, (_, i) => i).filter((i) => i >= 150 && i % 7 === 0));
+    assert.ok(rows(v).every((i, j) => v.obs[j] === i && v.action[j] === -i && v.constraint[j] === 1), 'whole rows');
+    assert.equal(new ReplayBuffer(1, 1).violating().size, 0);
+  });
+
   it('hands back the transitions pushed from a given one on, in order, until it has overwritten one', () => {
     const buffer = new ReplayBuffer(1, 1, 3000);
     for (let i = 0; i < 2500; i++) buffer.push({ obs: [i], action: [-i], reward: i, nextObs: [i + 1], constraint: i % 7 === 0 ? 1 : 0, done: i % 7 === 0 });
