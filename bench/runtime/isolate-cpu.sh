@@ -21,9 +21,10 @@ if [ ! -w "$root/cgroup.procs" ]; then
   exit 1
 fi
 all=$(cat "$root/cpuset.effective_cpus")
-# The root cpuset's CPUs without $cpu, as a list cpuset.cpus accepts.
-rest=$(echo "$all" | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done | grep -vx "$cpu" | paste -sd, -)
-if ! echo "$all" | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done | grep -qx "$cpu"; then
+# The root cpuset's CPUs one per line ("0-2,5" -> 0 1 2 5), and without $cpu as a list cpuset.cpus accepts.
+cpus=$(echo "$all" | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done)
+rest=$(echo "$cpus" | grep -vx "$cpu" | paste -sd, - || true)
+if ! echo "$cpus" | grep -qx "$cpu"; then
   echo "isolate-cpu: CPU $cpu is not among this machine's CPUs ($all)" >&2
   exit 1
 fi
