@@ -153,6 +153,9 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
       const record: EpisodeRecord = { ...episode, seconds: (performance.now() - t0) / 1000 };
       appendEpisode(dir, record);
       control.onEpisode?.(record);
+      // An episode's awaits all settle as microtasks; without a macrotask turn here a SIGINT
+      // handler (the command line's Ctrl-C) would never run and the run could not be stopped.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const stopping = control.signal?.aborted || (control.stopAfter !== undefined && counters.episodes >= control.stopAfter);
       if (counters.episodes < s.episodes && (stopping || counters.episodes % s.checkpointEvery === 0)) save();
       if (stopping && counters.episodes < s.episodes) return { dir, records: readEpisodes(dir), completed: false, resumedAt };

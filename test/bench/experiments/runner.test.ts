@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,31 @@ describe('phase-3 experiment runner', () => {
       assert.deepEqual(records(two), records(one), method);
     }
   });
+
+  for (const jobs of [1, 2]) {
+    it(`stops on Ctrl-C after the episode it is in, with a checkpoint (--jobs ${jobs})`, async () => {
+      const out = join(dir, `sigint-${jobs}`);
+      const args = [join(packageRoot(), 'dist', 'bench', 'experiments', 'main.js'), 'run', '--domain', 'navigation1', '--methods', 'rrl', '--seeds', '1', '--episodes', '300', '--checkpoint-every', '1000', '--bundles', join(dir, 'plain', '{domain}-{method}'), '--out', out, '--jobs', String(jobs)];
+      // Its own process group, so that a run that ignores the signal is killed with its children.
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        const first = !/episode \d+\/300/.test(stderr);
+        stderr += chunk;
+        if (first && /episode \d+\/300/.test(stderr)) child.kill('SIGINT');
+      });
+      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 90_000);
+      const code = await exited;
+      clearTimeout(killer);
+      assert.equal(code, 130, stderr);
+      const run = join(out, 'navigation1', 'rrl', 'seed-1');
+      const done = readEpisodes(run).length;
+      assert.ok(done >= 1 && done < 300, `stopped early, after ${done} episodes`);
+      assert.equal(readRunMeta(run)!.status, 'running');
+      assert.equal(existsSync(join(run, 'checkpoint')), true, 'a checkpoint was written on the way out');
+    });
+  }
 
   it('runs with a smaller D_test when asked, and says so', async () => {
     const { completed } = await runExperiment(experimentSettings(request({ episodes: 1, testSize: 40 })), join(dir, 'small-test'), { command: 'test' });
