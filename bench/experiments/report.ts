@@ -90,8 +90,15 @@ export interface MethodSummary {
   readonly interventionRate: MeanSe;
   /** Wall-clock milliseconds per environment step (acting, learning, shielding), per seed, then over seeds: the cost, not a result. */
   readonly msPerStep: MeanSe;
+  /**
+   * Mean violation recall over the last 10% of episodes, per seed, then over the seeds whose
+   * records carry it (runs recorded before it existed do not); null for Unconstrained or when none do.
+   */
+  readonly violationRecall: MeanSe | null;
   readonly returnCurve: readonly CurvePoint[];
   readonly violationCurve: readonly CurvePoint[];
+  /** Violation recall per episode over the seeds that recorded it. */
+  readonly recallCurve: readonly CurvePoint[];
 }
 
 function curve(perSeed: readonly (readonly number[])[], episodes: number): CurvePoint[] {
@@ -113,6 +120,8 @@ export function summarizeMethod(method: ExperimentMethod, runs: readonly LoadedR
   const returns = cut.map((rs) => rs.map((r) => (r.violation ? NaN : r.return)));
   const tail = Math.max(1, Math.ceil(episodes / 10));
   const withSuccess = cut.every((rs) => rs.every((r) => r.success !== undefined));
+  // A recall is null until the risk buffer holds a violation; such episodes are left out.
+  const recalls = cut.filter((rs) => rs.some((r) => r.violationRecall != null)).map((rs) => rs.map((r) => r.violationRecall ?? NaN));
   return {
     method,
     seeds: runs.map((r) => r.meta.settings.seed),
@@ -122,8 +131,10 @@ export function summarizeMethod(method: ExperimentMethod, runs: readonly LoadedR
     successRate: withSuccess ? meanSe(cut.map((rs) => rs.filter((r) => r.success).length / rs.length)) : null,
     interventionRate: meanSe(cut.map((rs) => rs.reduce((n, r) => n + r.interventions, 0) / rs.reduce((n, r) => n + r.length, 0)))!,
     msPerStep: meanSe(cut.map((rs) => (1000 * rs.reduce((t, r) => t + r.seconds, 0)) / rs.reduce((n, r) => n + r.length, 0)))!,
+    violationRecall: meanSe(recalls.map((r) => meanSe(r.slice(-tail))?.mean ?? NaN)),
     returnCurve: curve(returns, episodes),
     violationCurve: curve(cumulative, episodes),
+    recallCurve: curve(recalls, episodes),
   };
 }
 
@@ -131,7 +142,8 @@ const LABELS: Record<ExperimentMethod, string> = { unconstrained: 'Unconstrained
 
 function band(summaries: readonly MethodSummary[], pick: (m: MethodSummary) => readonly CurvePoint[], title: string, y: string): TopLevelSpec {
   const values = summaries.flatMap((m) => pick(m).map((p) => ({ method: LABELS[m.method], ...p })));
-  const color = { field: 'method', type: 'nominal', title: null, sort: summaries.map((m) => LABELS[m.method]) } as const;
+  // One fixed domain for every panel and domain: a method keeps its colour even in a panel that lacks some methods.
+  const color = { field: 'method', type: 'nominal', title: null, scale: { domain: EXPERIMENT_METHODS.map((m) => LABELS[m]) }, legend: { symbolOpacity: 1, symbolType: 'stroke' } } as const;
   const x = { field: 'episode', type: 'quantitative', title: 'episode' } as const;
   return {
     title,
@@ -139,7 +151,7 @@ function band(summaries: readonly MethodSummary[], pick: (m: MethodSummary) => r
     height: 220,
     data: { values },
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: y }, y2: { field: 'high' }, color: { ...color, legend: null } } },
+      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: y }, y2: { field: 'high' }, color } },
       { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: y }, color } },
     ],
   } as TopLevelSpec;
@@ -152,12 +164,22 @@ export function domainPlotSpec(domain: DomainId, summaries: readonly MethodSumma
     hconcat: [
       band(summaries, (m) => m.returnCurve, 'return (episodes without a violation)', 'return'),
       band(summaries, (m) => m.violationCurve, 'cumulative constraint violations', 'episodes with a violation'),
+      ...(summaries.some((m) => m.recallCurve.length > 0)
+        ? [band(summaries.filter((m) => m.recallCurve.length > 0), (m) => m.recallCurve, 'violation recall (seeds that recorded it)', 'share flagged')]
+        : []),
     ],
   } as unknown as TopLevelSpec;
 }
 
 /** `mean ± s.e.`; a single value has no standard error and is shown alone. */
 const fmt = (m: MeanSe | null, digits = 1) => (m ? (m.n > 1 ? `${m.mean.toFixed(digits)} ± ${m.se.toFixed(digits)}` : m.mean.toFixed(digits)) : '-');
+
+/** Recall as mean ± s.e., naming how many seeds recorded it when not all did. */
+function recallCell(m: MethodSummary): string {
+  if (!m.violationRecall) return '-';
+  const cell = fmt(m.violationRecall, 2);
+  return m.violationRecall.n < m.seeds.length ? `${cell} (${m.violationRecall.n} of ${m.seeds.length} seeds)` : cell;
+}
 
 /** Sentences comparing MESA with each other method, from the numbers (difference and standard errors). */
 export function domainVerdict(summaries: readonly MethodSummary[]): string[] {
@@ -207,9 +229,11 @@ export async function writeReport(out: string, command: string): Promise<ReportF
       '',
       `![${domain}](${relative(dir, plot)})`,
       '',
-      '| method | seeds | episodes | cumulative violations | final return (last 10%, no violation) | success rate | interventions per step | ms per step |',
-      '|---|---|---|---|---|---|---|---|',
-      ...summaries.map((m) => `| ${LABELS[m.method]} | ${m.seeds.join(', ')} | ${m.episodes} | ${fmt(m.cumulativeViolations)} | ${fmt(m.finalReturn)} | ${m.successRate ? fmt(m.successRate, 2) : '-'} | ${fmt(m.interventionRate, 3)} | ${fmt(m.msPerStep)} |`),
+      '| method | seeds | episodes | cumulative violations | final return (last 10%, no violation) | success rate | interventions per step | violation recall (last 10%) | ms per step |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...summaries.map((m) => `| ${LABELS[m.method]} | ${m.seeds.join(', ')} | ${m.episodes} | ${fmt(m.cumulativeViolations)} | ${fmt(m.finalReturn)} | ${m.successRate ? fmt(m.successRate, 2) : '-'} | ${fmt(m.interventionRate, 3)} | ${recallCell(m)} | ${fmt(m.msPerStep)} |`),
+      '',
+      "Violation recall: the share of the risk buffer's violating transitions whose risk is above eps_risk after an episode; a critic drifting to \"safe everywhere\" shows there first.",
       '',
       `Paper: ${PAPER_CLAIMS[domain]}`,
       '',

@@ -33,6 +33,25 @@ describe('experiment report', () => {
     assert.ok(Math.abs(s.msPerStep.mean - 7.5) < 1e-9, '5 ms per step for seed 0, 10 for seed 1');
   });
 
+  it('averages violation recall over the tail of the seeds that recorded it, leaving out episodes before the first violation', () => {
+    const withRecall = (r: LoadedRun, recall: (number | null)[]): LoadedRun => ({ ...r, records: r.records.map((x, i) => ({ ...x, violationRecall: recall[i] })) });
+    const eps: [number, boolean][] = Array.from({ length: 20 }, () => [-1, false]);
+    const s = summarizeMethod('mesa', [
+      withRecall(run(0, eps), [null, ...Array.from({ length: 17 }, () => 1), 0.5, 0.3]),
+      withRecall(run(1, eps), [null, null, ...Array.from({ length: 16 }, () => 1), 0.9, 0.7]),
+      run(2, eps),
+    ]);
+    // The last 10% of 20 episodes: 0.5 and 0.3 (mean 0.4), 0.9 and 0.7 (mean 0.8); seed 2 has none.
+    assert.equal(s.violationRecall!.n, 2);
+    assert.ok(Math.abs(s.violationRecall!.mean - 0.6) < 1e-9);
+    // Episode 1 has no recall on any seed; episode 2 only seed 0's.
+    assert.deepEqual(s.recallCurve.slice(0, 2).map((p) => [p.episode, p.mean]), [[2, 1], [3, 1]]);
+    assert.equal(s.recallCurve.length, 19);
+    const none = summarizeMethod('rrl', [run(0, eps, 'rrl')]);
+    assert.equal(none.violationRecall, null);
+    assert.equal(none.recallCurve.length, 0);
+  });
+
   it('compares MESA with the others from the numbers, saying whether the gap exceeds the standard errors', () => {
     const mesa = summarizeMethod('mesa', [run(0, [[-1, false], [-1, false]]), run(1, [[-1, false], [-1, true]])]);
     const rrl = summarizeMethod('rrl', [run(0, [[-1, true], [-1, true]], 'rrl'), run(1, [[-1, true], [-1, true]], 'rrl')]);
