@@ -1,7 +1,7 @@
 export type { Decision, DecisionReason, DecisionSource, FallbackMode, StampedVector, TickRecord } from './core/decision.js';
 export { Shield } from './core/shield.js';
 export type { Hysteresis, ShieldOptions } from './core/shield.js';
-export { loadShieldModels, openShieldModels } from './models/shield-models.js';
+export { loadShieldModels, openShieldModels, preOptimize } from './models/shield-models.js';
 export type { Engine, ShieldModels } from './models/shield-models.js';
 export { CompiledGraph } from './models/typescript-engine.js';
 export { ConfigError, configSchema, loadConfig, parseConfig } from './config.js';

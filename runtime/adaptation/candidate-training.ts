@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { readBundleModels } from '../../models/format/index.js';
+import { readBundleModels, type BundleModels } from '../../models/format/index.js';
 import { Rng, box } from '../../sim/index.js';
 import { initTrainingBackend } from '../../training/backend.js';
 import { ReplayBuffer, loadTestDataset } from '../../training/data/index.js';
@@ -18,11 +18,12 @@ import { readModelBundle, writeModelBundle } from '../../training/model-bundle.j
 import type { ShieldModels as TrainedModels } from '../../training/models.js';
 import { RiskPhase } from '../../training/phases.js';
 import { riskLearningRates, TAU_RISK } from '../../training/settings.js';
-import type { AdaptationSettings, FromWorker, ToWorker, TransitionChunk } from './protocol.js';
+import { preOptimize } from '../models/shield-models.js';
+import type { AdaptationSettings, FromWorker, PreparedModels, ToWorker, TransitionChunk } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('the adaptation worker must run in a worker thread');
-const send = (m: FromWorker) => port.postMessage(m);
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 let stopping = false;
 let started = false;
@@ -129,9 +130,11 @@ async function run(s: AdaptationSettings): Promise<void> {
         neutralAction: manifest.neutralAction,
         provenance: { datasets: s.offlineData ? [s.offlineData, 'online transitions'] : ['online transitions'], iterations: { online: iteration }, seed: s.seed, command: null },
       });
-      const verdict = await check(dir, models, heldOut, s);
+      const prepared = await prepare(await readBundleModels(dir));
+      const verdict = await check(prepared, models, heldOut, s);
       const report = { dir, iteration, recall: verdict.recall, parityError: verdict.parityError, heldOut: heldOut.size };
-      send(verdict.problem ? { type: 'rejected', report, reason: verdict.problem } : { type: 'candidate', report });
+      if (verdict.problem) send({ type: 'rejected', report, reason: verdict.problem });
+      else send({ type: 'candidate', report, models: prepared }, [prepared.criticOnnx.buffer as ArrayBuffer, prepared.recoveryOnnx.buffer as ArrayBuffer]);
       // The control thread has loaded every candidate but the newest few by now (it loads each at once).
       for (const old of candidates(s.candidateDir).slice(0, -s.keepCandidates)) rmSync(join(s.candidateDir, old.name), { recursive: true, force: true });
     }
@@ -142,13 +145,23 @@ async function run(s: AdaptationSettings): Promise<void> {
 }
 
 /**
+ * The candidate's models as the control thread will open them: optimized here, off the control
+ * thread, each in a buffer of its own so that it can be transferred.
+ */
+async function prepare(bundle: BundleModels): Promise<PreparedModels> {
+  const own = (bytes: Uint8Array) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
+  return { manifest: bundle.manifest, criticOnnx: own(await preOptimize(bundle.criticOnnx)), recoveryOnnx: own(await preOptimize(bundle.recoveryOnnx)) };
+}
+
+/**
  * A candidate passes when its ONNX risk is finite and in [0, 1], agrees with tfjs, and still flags
  * the held-out violations; with too few of them to measure that, it does not pass.
  */
-async function check(dir: string, models: TrainedModels, heldOut: ReplayBuffer, s: AdaptationSettings): Promise<{ problem: string | null; recall: number | null; parityError: number }> {
+async function check(prepared: PreparedModels, models: TrainedModels, heldOut: ReplayBuffer, s: AdaptationSettings): Promise<{ problem: string | null; recall: number | null; parityError: number }> {
   if (heldOut.size === 0) return { problem: 'no held-out transitions to check it on yet', recall: null, parityError: 0 };
   const data = heldOut.sample(new Rng(0), heldOut.size);
-  const { risk, release } = await bundleRisk(await readBundleModels(dir));
+  // The critic the control thread will run: the pre-optimized one.
+  const { risk, release } = await bundleRisk(prepared);
   const onnx = await risk(data.obs, data.action, data.size);
   await release();
   const params = models.criticValues.map((v, i) => tf.tensor(v, [...models.critic.shapes[i]]));

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Shield } from '../core/shield.js';
-import { loadShieldModels, type ShieldModels } from '../models/shield-models.js';
+import { loadShieldModels, openShieldModels, type ShieldModels } from '../models/shield-models.js';
 import { protectControlThread, type ControlThreadProtection } from './control-thread.js';
 import type { AdaptationSettings, CandidateReport, FromWorker, ToWorker, TransitionChunk, WorkerProtection } from './protocol.js';
 
@@ -172,8 +172,13 @@ export class OnlineAdaptation extends EventEmitter<OnlineAdaptationEvents> {
     if (m.type !== 'candidate') return;
     let displaced: ShieldModels | null;
     try {
-      const engine = this.#shield.models?.engine === 'typescript' ? 'typescript' : 'onnxruntime';
-      displaced = this.#shield.swapModels(await loadShieldModels(m.report.dir, engine));
+      // The worker's pre-optimized models skip the file reads and hashes and half of each session's
+      // creation here, on the control thread; the TypeScript engine cannot run their fused operators.
+      const models =
+        this.#shield.models?.engine === 'typescript'
+          ? await loadShieldModels(m.report.dir, 'typescript')
+          : await openShieldModels({ dir: m.report.dir, ...m.models }, 'onnxruntime', { preOptimized: true });
+      displaced = this.#shield.swapModels(models);
     } catch (e) {
       this.emit('rejected', m.report, `could not load the candidate: ${e instanceof Error ? e.message : String(e)}`);
       return;

@@ -1,4 +1,5 @@
 /** Messages between the control process and the adaptation worker thread. */
+import type { Manifest } from '../../models/format/index.js';
 
 export interface AdaptationSettings {
   /** Bundle the worker starts from (must carry its training parameters). */
@@ -59,8 +60,15 @@ export interface CandidateReport {
   readonly heldOut: number;
 }
 
+/** A candidate's checked models as the control thread opens them: pre-optimized (`preOptimize`) by the worker. */
+export interface PreparedModels {
+  readonly manifest: Manifest;
+  readonly criticOnnx: Uint8Array;
+  readonly recoveryOnnx: Uint8Array;
+}
+
 export type FromWorker =
   | { readonly type: 'ready'; readonly transitions: number }
-  | { readonly type: 'candidate'; readonly report: CandidateReport }
+  | { readonly type: 'candidate'; readonly report: CandidateReport; readonly models: PreparedModels }
   | { readonly type: 'rejected'; readonly report: CandidateReport; readonly reason: string }
   | { readonly type: 'stopped' };

@@ -90,6 +90,34 @@ describe('online adaptation', () => {
     assert.ok(Date.now() - t0 < 5000, `the worker ends by itself when stopped (took ${Date.now() - t0} ms)`);
   });
 
+  it('on onnxruntime swaps in the models the worker pre-optimized, which give the risks and recovery actions of the candidate bundle', async () => {
+    const models = await loadShieldModels(bundle, 'onnxruntime');
+    const shield = new Shield(models, options);
+    const adaptation = new OnlineAdaptation(shield, settings());
+    const accepted = waitFor<[{ dir: string }]>(adaptation, 'accepted');
+    adaptation.start();
+    feed(adaptation, 400);
+    const [[report]] = await accepted;
+    await shield.decide({ values: [0], stampNs: 0 }, { values: [0], stampNs: 0 }, 0);
+    const swapped = shield.models!;
+    assert.notEqual(swapped, models);
+    assert.equal(swapped.engine, 'onnxruntime');
+    const candidate = await loadShieldModels(report.dir, 'onnxruntime');
+    const rng = new Rng(4);
+    for (let i = 0; i < 50; i++) {
+      const s = Float64Array.of(rng.uniformIn(-2, 2));
+      const a = Float64Array.of(rng.uniformIn(-1, 1));
+      const [r, expected] = [(await swapped.risk(s, a)) as number, (await candidate.risk(s, a)) as number];
+      assert.ok(Math.abs(r - expected) < 1e-6, `risk ${r} against the bundle's ${expected}`);
+      const [out, want] = [new Float64Array(1), new Float64Array(1)];
+      await swapped.recover(s, out);
+      await candidate.recover(s, want);
+      assert.ok(Math.abs(out[0] - want[0]) < 1e-6, `recovery ${out[0]} against the bundle's ${want[0]}`);
+    }
+    await candidate.release();
+    await adaptation.stop();
+  });
+
   it('waits for new transitions between candidates, keeps only the newest candidate folders and numbers on after earlier ones', async () => {
     const shield = new Shield(await loadShieldModels(bundle, 'typescript'), options);
     const candidateDir = mkdtempSync(join(tmpdir(), 'mesa-candidates-'));

@@ -3,7 +3,7 @@ import type { BundleModels } from '../../models/format/index.js';
 import type { RiskFn } from './critic-eval.js';
 
 /** The risk of a bundle's ONNX critic, evaluated with onnxruntime in batches. */
-export async function bundleRisk(bundle: BundleModels, batchSize = 4096): Promise<{ risk: RiskFn; release: () => Promise<void> }> {
+export async function bundleRisk(bundle: Pick<BundleModels, 'manifest' | 'criticOnnx'>, batchSize = 4096): Promise<{ risk: RiskFn; release: () => Promise<void> }> {
   const session = await ort.InferenceSession.create(bundle.criticOnnx);
   const { observation, action } = bundle.manifest;
   const risk: RiskFn = async (obs, act, size) => {

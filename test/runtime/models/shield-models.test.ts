@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../../../sim/index.js';
 import { readBundleModels } from '../../../models/format/index.js';
-import { loadShieldModels, openShieldModels, type Engine } from '../../../runtime/index.js';
+import { loadShieldModels, openShieldModels, preOptimize, type Engine } from '../../../runtime/index.js';
 import { gateBundle } from '../../support/gate-bundle.js';
 
 describe('onnxruntime shield models', () => {
@@ -27,6 +27,24 @@ describe('onnxruntime shield models', () => {
       assert.ok(out.every(Number.isFinite));
     }
     await Promise.all([models.release(), reference.release()]);
+  });
+
+  it('open pre-optimized models with the same risks and recovery actions as the originals, on onnxruntime only', async () => {
+    const bundle = await readBundleModels(await gateBundle({ random: true }));
+    const optimized = { ...bundle, criticOnnx: await preOptimize(bundle.criticOnnx), recoveryOnnx: await preOptimize(bundle.recoveryOnnx) };
+    const [plain, fast] = await Promise.all([openShieldModels(bundle), openShieldModels(optimized, 'onnxruntime', { preOptimized: true })]);
+    const rng = new Rng(6);
+    for (let i = 0; i < 50; i++) {
+      const s = Float64Array.of(rng.uniformIn(-3, 3), rng.uniformIn(-3, 3));
+      const a = Float64Array.of(rng.uniformIn(-1, 1), rng.uniformIn(-1, 1));
+      assert.ok(Math.abs((fast.risk(s, a) as number) - (plain.risk(s, a) as number)) < 1e-6);
+      const [x, y] = [new Float64Array(2), new Float64Array(2)];
+      fast.recover(s, x);
+      plain.recover(s, y);
+      assert.ok(x.every((v, k) => Math.abs(v - y[k]) < 1e-6), `${x} against ${y}`);
+    }
+    await assert.rejects(openShieldModels(optimized, 'typescript', { preOptimized: true }), /only on onnxruntime/);
+    await Promise.all([plain.release(), fast.release()]);
   });
 
   // A candidate is loaded on the control thread while it keeps ticking: in one piece the load
