@@ -2,7 +2,7 @@
  * The phase-3 experiment runner's command line.
  *   node dist/bench/experiments/main.js run --domain navigation1 [--methods unconstrained,rrl,multitask,mesa]
  *        [--seeds 0,1,2,3,4] [--episodes N] [--out runs/experiments] [--bundles models/{domain}-{method}]
- *        [--data-seed 0] [--test-size N] [--pos-fraction P] [--checkpoint-every 10] [--jobs 1]
+ *        [--data-seed 0] [--test-size N] [--pos-fraction P] [--tau-risk X] [--checkpoint-every 10] [--jobs 1]
  *   node dist/bench/experiments/main.js report [--out runs/experiments]
  * Runs resume from their checkpoints when started again with the same settings; Ctrl-C stops
  * after the current episode with a checkpoint.
@@ -41,6 +41,7 @@ program
   .option('--data-seed <n>', 'seed of the test robot and D_test when --bundles has no {seed} (the seed the bundles were adapted with)', integerIn(0), 0)
   .option('--test-size <n>', "transitions of D_test (default: the paper's; the head of it, as collect --test-size makes it)", integerIn(1))
   .option('--pos-fraction <p>', "share of violating transitions in every online risk batch (default: the domain's; the reference balances only HalfCheetah's, 0.3)", unitInterval)
+  .option('--tau-risk <x>', "Polyak rate of MESA's risk target network (default: the reference's 0.0002; the other methods bootstrap from the online critic)", unitInterval)
   .option('--checkpoint-every <n>', 'episodes between checkpoints', integerIn(1), 10)
   .option('--jobs <n>', 'runs at a time, each in its own process (results are the same as one at a time)', integerIn(1, 64), 1)
   .action(async (o: RunOptions) => {
@@ -52,7 +53,7 @@ program
     const command = `node dist/bench/experiments/main.js ${process.argv.slice(2).join(' ')}`;
     for (const seed of o.seeds) {
       for (const m of o.methods) {
-        const settings = experimentSettings({ domain: o.domain, method: m, seed, bundles: o.bundles, dataSeed: o.dataSeed, checkpointEvery: o.checkpointEvery, ...(o.episodes ? { episodes: o.episodes } : {}), ...(o.testSize ? { testSize: o.testSize } : {}), ...(o.posFraction !== undefined ? { posFraction: o.posFraction } : {}) });
+        const settings = experimentSettings({ domain: o.domain, method: m, seed, bundles: o.bundles, dataSeed: o.dataSeed, checkpointEvery: o.checkpointEvery, ...(o.episodes ? { episodes: o.episodes } : {}), ...(o.testSize ? { testSize: o.testSize } : {}), ...(o.posFraction !== undefined ? { posFraction: o.posFraction } : {}), ...(o.tauRisk !== undefined ? { tauRisk: o.tauRisk } : {}) });
         const label = `${o.domain} ${m} seed ${seed}`;
         const outcome = await runExperiment(settings, o.out, {
           command,
@@ -81,6 +82,7 @@ interface RunOptions {
   episodes?: number;
   testSize?: number;
   posFraction?: number;
+  tauRisk?: number;
   out: string;
   bundles: string;
   dataSeed: number;
@@ -91,7 +93,7 @@ interface RunOptions {
 /** One child process per method x seed, each running this command for its one run. */
 async function runInChildren(o: RunOptions, signal: AbortSignal): Promise<void> {
   const runs = o.seeds.flatMap((seed) => o.methods.map((m) => ({ seed, method: m })));
-  const shared = ['--domain', o.domain, '--out', o.out, '--bundles', o.bundles, '--data-seed', String(o.dataSeed), '--checkpoint-every', String(o.checkpointEvery), ...(o.episodes ? ['--episodes', String(o.episodes)] : []), ...(o.testSize ? ['--test-size', String(o.testSize)] : []), ...(o.posFraction !== undefined ? ['--pos-fraction', String(o.posFraction)] : [])];
+  const shared = ['--domain', o.domain, '--out', o.out, '--bundles', o.bundles, '--data-seed', String(o.dataSeed), '--checkpoint-every', String(o.checkpointEvery), ...(o.episodes ? ['--episodes', String(o.episodes)] : []), ...(o.testSize ? ['--test-size', String(o.testSize)] : []), ...(o.posFraction !== undefined ? ['--pos-fraction', String(o.posFraction)] : []), ...(o.tauRisk !== undefined ? ['--tau-risk', String(o.tauRisk)] : [])];
   const script = fileURLToPath(import.meta.url);
   const codes = await runChildPool(runs.map((r) => [script, 'run', ...shared, '--methods', r.method, '--seeds', String(r.seed)]), o.jobs, signal);
   const name = (r: (typeof runs)[number]) => `${r.method} seed ${r.seed}`;

@@ -15,6 +15,7 @@ import { checkpointExists } from '../../training/checkpoint.js';
 import { loadAdam } from '../../training/phases.js';
 import { RiskLearner, type RiskLearnerState } from '../../training/risk-learner.js';
 import { Sac, TaskReplay } from '../../training/sac.js';
+import { TAU_RISK } from '../../training/settings.js';
 import { liveShieldModels } from './live-models.js';
 import { runEpisode, STREAM_NAMES, type Counters, type OnlineLoop, type RunStreams, type SafetyParts } from './online-loop.js';
 import { appendEpisode, CHECKPOINT_DIR, EPISODES_FILE, readEpisodes, readRunMeta, runDir, truncateEpisodes, writeRunMeta, type EpisodeRecord, type RunMeta } from './records.js';
@@ -70,6 +71,7 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
   if (s.episodes < paperEpisodes(s.domain)) warnings.push(`${s.episodes} episodes of the paper's ${paperEpisodes(s.domain)}: a reduced-scale run`);
   if (s.testSize !== paperTestSize(s.domain)) warnings.push(`D_test of ${s.testSize} transitions, the paper's is ${paperTestSize(s.domain)}`);
   const paperPos = paperPosFraction(s.domain);
+  if (s.tauRisk !== undefined) warnings.push(`the risk target network moves with Polyak rate ${s.tauRisk}, the reference's is ${TAU_RISK}`);
   if (s.method !== 'unconstrained' && s.posFraction !== paperPos) warnings.push(`risk batches with ${s.posFraction} of them violating, the paper's are ${paperPos === null ? 'uniform' : `${paperPos} violating`}`);
   const bundle = s.bundle ? await readModelBundle(s.bundle) : null;
   if (bundle) {

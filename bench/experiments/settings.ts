@@ -28,6 +28,8 @@ export const experimentSettingsSchema = z.object({
   gammaRisk: z.number().gt(0).lt(1),
   epsRisk: z.number().gt(0).lt(1),
   posFraction: z.number().gt(0).lt(1).nullable(),
+  /** MESA's risk target network: its Polyak rate when not the reference's TAU_RISK (absent: the reference's). */
+  tauRisk: z.number().gt(0).max(1).optional(),
   /** Bundle the safe methods start from (null for unconstrained). */
   bundle: z.string().nullable(),
   /** Seed of the test environment and D_test (the robot the bundle was adapted to). */
@@ -67,6 +69,11 @@ export interface ExperimentRequest {
    * buffer holds enough violations.
    */
   readonly posFraction?: number;
+  /**
+   * Polyak rate of MESA's risk target network instead of the reference's 0.0002 (the other safe
+   * methods bootstrap from the online critic; for them it is not recorded).
+   */
+  readonly tauRisk?: number;
   readonly checkpointEvery?: number;
 }
 
@@ -84,6 +91,7 @@ export function experimentSettings(r: ExperimentRequest): ExperimentSettings {
     gammaRisk: d.gammaRisk,
     epsRisk: d.epsRisk,
     posFraction: r.posFraction ?? d.posFraction,
+    ...(r.method === 'mesa' && r.tauRisk !== undefined ? { tauRisk: r.tauRisk } : {}),
     bundle: r.method === 'unconstrained' ? null : template.replaceAll('{domain}', r.domain).replaceAll('{method}', r.method).replaceAll('{seed}', String(r.seed)),
     dataSeed: perSeed ? r.seed : (r.dataSeed ?? 0),
     testSize: r.testSize ?? getDomain(r.domain).datasetSizes.test,
@@ -118,5 +126,5 @@ export function sacSettings(s: ExperimentSettings): SacConfig {
  * training/settings.ts says why).
  */
 export function riskUpdateSettings(method: Exclude<ExperimentMethod, 'unconstrained'>, s: ExperimentSettings) {
-  return { gammaRisk: s.gammaRisk, ...riskLearningRates(method), target: method === 'mesa' ? ('polyak' as const) : ('online' as const), tau: TAU_RISK };
+  return { gammaRisk: s.gammaRisk, ...riskLearningRates(method), target: method === 'mesa' ? ('polyak' as const) : ('online' as const), tau: s.tauRisk ?? TAU_RISK };
 }

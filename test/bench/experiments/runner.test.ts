@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { experimentSettings, readEpisodes, readRunMeta, runExperiment, writeReport, type EpisodeRecord, type ExperimentRequest } from '../../../bench/experiments/index.js';
+import { riskUpdateSettings } from '../../../bench/experiments/settings.js';
+import { TAU_RISK } from '../../../training/settings.js';
 import { Rng, packageRoot } from '../../../sim/index.js';
 import { createModels } from '../../../training/models.js';
 import { writeModelBundle } from '../../../training/model-bundle.js';
@@ -119,6 +121,24 @@ describe('phase-3 experiment runner', () => {
       assert.equal(existsSync(join(run, 'checkpoint')), true, 'a checkpoint was written on the way out');
     });
   }
+
+  it("moves MESA's risk target network at --tau-risk and says so; the other methods, which bootstrap from the online critic, do not record it", async () => {
+    const models = createModels(
+      { method: 'mesa', domain: 'navigation1', observationSize: 2, actionLow: [-1, -1], actionHigh: [1, 1], criticArchitecture: 'weight-transform', criticHidden: [4, 4, 4], recoveryKind: 'deterministic' },
+      new Rng(0),
+    );
+    await writeModelBundle(join(dir, 'mesa', 'navigation1-mesa'), models, { epsRisk: 0.3, gammaRisk: 0.8, provenance: { datasets: [], iterations: { meta: 0 }, seed: 0, command: null } });
+    const bundles = join(dir, 'mesa', '{domain}-{method}');
+    const s = experimentSettings(request({ method: 'mesa', bundles, tauRisk: 0.005, episodes: 1 }));
+    assert.equal(s.tauRisk, 0.005);
+    assert.equal(riskUpdateSettings('mesa', s).tau, 0.005);
+    assert.equal(riskUpdateSettings('mesa', experimentSettings(request({ method: 'mesa', bundles }))).tau, TAU_RISK);
+    assert.equal('tauRisk' in experimentSettings(request({ method: 'mesa', bundles })), false, "runs at the reference's rate keep the settings of the runs recorded before the option existed");
+    assert.equal(experimentSettings(request({ tauRisk: 0.005 })).tauRisk, undefined);
+    const { completed, dir: run } = await runExperiment(s, join(dir, 'tau'), { command: 'test' });
+    assert.equal(completed, true);
+    assert.ok(readRunMeta(run)!.warnings.some((w) => /Polyak rate 0\.005, the reference's is 0\.0002/.test(w)));
+  });
 
   it('runs with a smaller D_test when asked, and says so', async () => {
     const { completed } = await runExperiment(experimentSettings(request({ episodes: 1, testSize: 40 })), join(dir, 'small-test'), { command: 'test' });
