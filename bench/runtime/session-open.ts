@@ -7,9 +7,10 @@
  */
 import { join } from 'node:path';
 import { readBundleModels, type BundleModels } from '../../models/format/index.js';
-import { openShieldModels, preOptimize, type ShieldModels } from '../../runtime/index.js';
-import { Rng, packageRoot } from '../../sim/index.js';
+import { openShieldModels, preOptimize } from '../../runtime/index.js';
+import { packageRoot } from '../../sim/index.js';
 import { benchArgs } from '../bench-args.js';
+import { timeCritic } from './critic-latency.js';
 
 const args = benchArgs("Time to open a bundle's models on the control thread, as shipped and pre-optimized, and their decision latency.", {
   opens: { default: 200, min: 10, help: 'opens per row' },
@@ -54,23 +55,6 @@ async function longestTurns(bundle: BundleModels, preOptimized: boolean): Promis
   return out;
 }
 
-async function decisions(models: ShieldModels): Promise<Float64Array> {
-  const rng = new Rng(2);
-  const obs = new Float64Array(models.manifest.observation.size);
-  const act = new Float64Array(models.manifest.action.size);
-  const micros = new Float64Array(DECISIONS);
-  let sink = 0;
-  for (let i = -2_000; i < DECISIONS; i++) {
-    for (let j = 0; j < obs.length; j++) obs[j] = rng.uniformIn(-1, 1);
-    for (let j = 0; j < act.length; j++) act[j] = rng.uniformIn(-1, 1);
-    const t0 = performance.now();
-    sink += await models.risk(obs, act);
-    if (i >= 0) micros[i] = (performance.now() - t0) * 1e3;
-  }
-  if (!Number.isFinite(sink)) throw new Error('the critic returned a non-finite risk');
-  return micros;
-}
-
 console.log(`command: node dist/bench/runtime/session-open.js --opens ${args.opens} --bundle ${args.bundle}`);
 console.log(`node ${process.version}; ${args.opens} opens of both models per row (longest event-loop turn of each open), then ${DECISIONS} critic inferences, µs`);
 const rows: [string, BundleModels, boolean][] = [
@@ -83,7 +67,7 @@ for (let round = 0; round < 2; round++) {
   for (const [label, bundle, preOptimized] of rows) {
     const open = quantiles(await longestTurns(bundle, preOptimized));
     const models = await openShieldModels(bundle, 'onnxruntime', { preOptimized });
-    const risk = quantiles(await decisions(models));
+    const risk = quantiles(await timeCritic(models, DECISIONS, 2_000));
     await models.release();
     if (round === 1) results[label] = { open, risk };
   }
