@@ -144,13 +144,9 @@ async function run(s: AdaptationSettings): Promise<void> {
   }
 }
 
-/**
- * The candidate's models as the control thread will open them: optimized here, off the control
- * thread, each in a buffer of its own so that it can be transferred.
- */
+/** The candidate's models as the control thread will open them, optimized here, off the control thread. */
 async function prepare(bundle: BundleModels): Promise<PreparedModels> {
-  const own = (bytes: Uint8Array) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
-  return { manifest: bundle.manifest, criticOnnx: own(await preOptimize(bundle.criticOnnx)), recoveryOnnx: own(await preOptimize(bundle.recoveryOnnx)) };
+  return { manifest: bundle.manifest, criticOnnx: await preOptimize(bundle.criticOnnx), recoveryOnnx: await preOptimize(bundle.recoveryOnnx) };
 }
 
 /**

@@ -44,7 +44,8 @@ export async function loadShieldModels(dir: string, engine: Engine = 'onnxruntim
  * 'extended' (operator fusions, nothing tied to the CPU's vector layout). Opening a session on these
  * bytes with `preOptimized` skips the optimizer: about half the time of a session's creation, which
  * is the longest step of a candidate's load on the control thread. The bytes may hold onnxruntime's
- * own fused operators, so only onnxruntime (of the same version) runs them.
+ * own fused operators, so only onnxruntime (of the same version) runs them. The result owns its
+ * buffer, so it can be transferred to another thread.
  */
 export async function preOptimize(model: Uint8Array): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), 'mesa-shield-optimized-'));
