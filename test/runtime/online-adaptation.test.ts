@@ -90,7 +90,7 @@ describe('online adaptation', () => {
     assert.ok(Date.now() - t0 < 5000, `the worker ends by itself when stopped (took ${Date.now() - t0} ms)`);
   });
 
-  it('on onnxruntime swaps in the models the worker pre-optimized, which give the risks and recovery actions of the candidate bundle', async () => {
+  it("on onnxruntime swaps in candidates (opened from the worker's pre-optimized models) that give the risks and recovery actions of the candidate bundle", async () => {
     const models = await loadShieldModels(bundle, 'onnxruntime');
     const shield = new Shield(models, options);
     const adaptation = new OnlineAdaptation(shield, settings());
