@@ -70,8 +70,8 @@ export async function runExperiment(s: ExperimentSettings, out: string, control:
   const warnings: string[] = [];
   if (s.episodes < paperEpisodes(s.domain)) warnings.push(`${s.episodes} episodes of the paper's ${paperEpisodes(s.domain)}: a reduced-scale run`);
   if (s.testSize !== paperTestSize(s.domain)) warnings.push(`D_test of ${s.testSize} transitions, the paper's is ${paperTestSize(s.domain)}`);
-  const paperPos = paperPosFraction(s.domain);
   if (s.tauRisk !== undefined) warnings.push(`the risk target network moves with Polyak rate ${s.tauRisk}, the reference's is ${TAU_RISK}`);
+  const paperPos = paperPosFraction(s.domain);
   if (s.method !== 'unconstrained' && s.posFraction !== paperPos) warnings.push(`risk batches with ${s.posFraction} of them violating, the paper's are ${paperPos === null ? 'uniform' : `${paperPos} violating`}`);
   const bundle = s.bundle ? await readModelBundle(s.bundle) : null;
   if (bundle) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { domainVerdict, meanSe, summarizeMethod, type LoadedRun } from '../../../bench/experiments/report.js';
+import { domainPlotSpec, domainVerdict, meanSe, summarizeMethod, type LoadedRun } from '../../../bench/experiments/report.js';
+import { renderSvg } from '../../../training/eval/index.js';
 import { experimentSettings, type EpisodeRecord } from '../../../bench/experiments/index.js';
 
 function run(seed: number, episodes: [ret: number, violation: boolean][], method: 'mesa' | 'rrl' = 'mesa'): LoadedRun {
@@ -50,6 +51,19 @@ describe('experiment report', () => {
     const none = summarizeMethod('rrl', [run(0, eps, 'rrl')]);
     assert.equal(none.violationRecall, null);
     assert.equal(none.recallCurve.length, 0);
+  });
+
+  it('draws a legend, and gives each method the same colour in every panel, also where a panel lacks some methods', async () => {
+    const eps: [number, boolean][] = [[-1, false], [-2, true]];
+    const mesa = summarizeMethod('mesa', [{ ...run(0, eps), records: run(0, eps).records.map((r) => ({ ...r, violationRecall: 0.5 })) }]);
+    const rrl = summarizeMethod('rrl', [run(0, eps, 'rrl')]);
+    const svg = await renderSvg(domainPlotSpec('navigation1', [rrl, mesa]));
+    assert.match(svg, /role-legend/);
+    const spec = JSON.stringify(domainPlotSpec('navigation1', [rrl, mesa]));
+    // The recall panel holds only MESA; its colour must still come from the four methods in one order.
+    const domains = [...spec.matchAll(/"domain":(\[[^\]]*\])/g)].map((m) => m[1]);
+    assert.equal(domains.length, 6, 'three panels of two layers each');
+    assert.ok(domains.every((d) => d === '["Unconstrained","RRL","Multi-Task","MESA"]'), domains.join(' '));
   });
 
   it('compares MESA with the others from the numbers, saying whether the gap exceeds the standard errors', () => {
